@@ -1,0 +1,25 @@
+import { apiOwnerReader } from './api-owner';
+import { type AwsClients, awsClients } from './aws-clients';
+import type { LeafConfig } from './env';
+import { LeafClient } from './leaf-client';
+import { StatusStore } from './status-store';
+
+/** What every function that talks to Leaf builds once per execution environment. */
+export interface LeafRuntime {
+  readonly aws: AwsClients;
+  readonly leaf: LeafClient;
+  readonly store: StatusStore;
+}
+
+export const createLeafRuntime = (
+  config: LeafConfig,
+  aws: AwsClients = awsClients(),
+): LeafRuntime => ({
+  aws,
+  leaf: new LeafClient({
+    baseUrl: config.leafApiBaseUrl,
+    requestTimeoutMs: config.leafRequestTimeoutMs,
+    apiOwner: apiOwnerReader(aws.secrets, config.leafApiOwnerSecretId),
+  }),
+  store: new StatusStore(aws.dynamo, config.statusTableName),
+});
