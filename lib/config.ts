@@ -1,0 +1,302 @@
+import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** Reads one CDK context value, as `app.node.tryGetContext` does. */
+export type ContextReader = (key: string) => unknown;
+
+/**
+ * The deployment's settings, read from CDK context (`cdk.json` or `cdk synth -c key=value`).
+ * Every key is optional in context; the defaults are in {@link defaultConfig}.
+ */
+export interface ProvisionerConfig {
+  /**
+   * Leaf's API root. Must be an https URL.
+   * @default 'https://api.withleaf.io'
+   */
+  readonly leafApiBaseUrl: string;
+  /**
+   * Name of the secret holding Leaf's API-owner `{ "username", "password" }`. Must not lie under
+   * `growerSecretPrefix`, so no message can name it as a grower's secret.
+   * @default 'leaf/api-owner'
+   */
+  readonly leafApiOwnerSecretName: string;
+  /**
+   * Name prefix of every grower secret; provision may read exactly the secrets under it. Must end
+   * with `/`.
+   * @default 'leaf/cnhi/'
+   */
+  readonly growerSecretPrefix: string;
+  /**
+   * Concurrent invocations each queue's event source may start. With `recordConcurrency` it caps
+   * the requests in flight to Leaf, whose rate limit is about 1000 requests a minute.
+   * @default 5
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+   */
+  readonly maxConcurrency: number;
+  /**
+   * Deliveries of one message before SQS moves it to the dead-letter queue (the redrive policy's
+   * `maxReceiveCount`).
+   * @default 5
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+   */
+  readonly maxAttempts: number;
+  /**
+   * Records of one batch a consuming function processes at the same time.
+   * @default 10
+   */
+  readonly recordConcurrency: number;
+  /**
+   * Timeout of the queue-consuming functions. It must cover a whole batch at the worst case of
+   * every Leaf request timing out on every attempt; each queue's visibility timeout is six times it.
+   * @default 30
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+   */
+  readonly consumerTimeoutSeconds: number;
+  /**
+   * First retry delay of a transient failure, doubled per attempt with jitter.
+   * @default 10
+   */
+  readonly retryBaseDelaySeconds: number;
+  /**
+   * Cap on any retry delay; SQS allows a visibility timeout of at most 12 hours.
+   * @default 900
+   */
+  readonly retryMaxDelaySeconds: number;
+  /**
+   * Retention of every function's log group; one of the values CloudWatch Logs accepts.
+   * @default 30
+   * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+   */
+  readonly logRetentionDays: RetentionDays;
+  /**
+   * Whether the functions bundle their own AWS SDK instead of using the runtime's.
+   * @default true
+   */
+  readonly bundleAwsSdk: boolean;
+  /**
+   * Address that receives every alarm by e-mail; it must confirm the subscription.
+   * @default - no subscription; alarms still publish to the topic
+   */
+  readonly alarmEmail?: string;
+}
+
+/** The values used when a context key is absent. */
+export const defaultConfig: ProvisionerConfig = {
+  leafApiBaseUrl: 'https://api.withleaf.io',
+  leafApiOwnerSecretName: 'leaf/api-owner',
+  growerSecretPrefix: 'leaf/cnhi/',
+  maxConcurrency: 5,
+  maxAttempts: 5,
+  recordConcurrency: 10,
+  consumerTimeoutSeconds: 30,
+  retryBaseDelaySeconds: 10,
+  retryMaxDelaySeconds: 900,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+  bundleAwsSdk: true,
+};
+
+/**
+ * Limits of one request to Leaf. They are code, not context: the Leaf client's retry limit is
+ * written into functions/shared/leaf-client.ts and the timing checks below rely on it.
+ */
+export const leafRequestLimits = {
+  timeout: Duration.millis(8_000),
+  retryLimit: 2,
+} as const;
+
+/** Records per SQS batch handed to a consuming function. */
+export const consumerBatchSize = 10;
+
+/** Timeout of the audit function, which makes one Leaf call per invocation. */
+export const auditTimeout = Duration.seconds(30);
+
+/** A context value that cannot give a working deployment; thrown at synth time. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    readonly given: unknown,
+    requirement: string,
+  ) {
+    super(`${key} ${requirement} (given ${JSON.stringify(given)})`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Secrets Manager's own rule for names; anything else would also widen the IAM resource.
+const secretNamePattern = /^[A-Za-z0-9/_+=.@-]+$/;
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const retentionDays = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
+);
+
+const readString = (read: ContextReader, key: keyof ProvisionerConfig, fallback: string) => {
+  const value = read(key) ?? fallback;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError(key, value, 'must be a non-empty string');
+  }
+
+  return value.trim();
+};
+
+const readInteger = (
+  read: ContextReader,
+  key: keyof ProvisionerConfig,
+  fallback: number,
+  min: number,
+  max: number,
+) => {
+  const raw = read(key) ?? fallback;
+  // `cdk synth -c key=7` passes strings; cdk.json passes numbers.
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(key, raw, `must be an integer between ${min} and ${max}`);
+  }
+
+  return value;
+};
+
+const readBoolean = (read: ContextReader, key: keyof ProvisionerConfig, fallback: boolean) => {
+  const raw = read(key) ?? fallback;
+  if (raw === true || raw === 'true') {
+    return true;
+  }
+  if (raw === false || raw === 'false') {
+    return false;
+  }
+  throw new ConfigError(key, raw, 'must be true or false');
+};
+
+const readHttpsUrl = (read: ContextReader, key: keyof ProvisionerConfig, fallback: string) => {
+  const value = readString(read, key, fallback);
+  if (!URL.canParse(value) || new URL(value).protocol !== 'https:') {
+    throw new ConfigError(key, value, 'must be an https URL');
+  }
+
+  return value;
+};
+
+const readRetention = (read: ContextReader) => {
+  const days = readInteger(read, 'logRetentionDays', defaultConfig.logRetentionDays, 1, 3653);
+  if (!retentionDays.includes(days)) {
+    throw new ConfigError('logRetentionDays', days, `must be one of ${retentionDays.join(', ')}`);
+  }
+
+  return days as RetentionDays;
+};
+
+const readGrowerSecretPrefix = (read: ContextReader) => {
+  const prefix = readString(read, 'growerSecretPrefix', defaultConfig.growerSecretPrefix);
+  if (!secretNamePattern.test(prefix) || !prefix.endsWith('/') || prefix.startsWith('/')) {
+    throw new ConfigError(
+      'growerSecretPrefix',
+      prefix,
+      'must be a secret name prefix of letters, digits and /_+=.@- that ends with / and does not start with it',
+    );
+  }
+
+  return prefix;
+};
+
+const readOwnerSecretName = (read: ContextReader, growerSecretPrefix: string) => {
+  const name = readString(read, 'leafApiOwnerSecretName', defaultConfig.leafApiOwnerSecretName);
+  if (!secretNamePattern.test(name) || name.length > 512) {
+    throw new ConfigError(
+      'leafApiOwnerSecretName',
+      name,
+      'must be a secret name of at most 512 letters, digits and /_+=.@-',
+    );
+  }
+  if (name.startsWith(growerSecretPrefix)) {
+    throw new ConfigError(
+      'leafApiOwnerSecretName',
+      name,
+      `must not lie under growerSecretPrefix ${JSON.stringify(growerSecretPrefix)}`,
+    );
+  }
+
+  return name;
+};
+
+const readAlarmEmail = (read: ContextReader) => {
+  const raw = read('alarmEmail');
+  if (raw === undefined || raw === null || raw === '') {
+    return undefined;
+  }
+  if (typeof raw !== 'string' || !emailPattern.test(raw.trim())) {
+    throw new ConfigError('alarmEmail', raw, 'must be an e-mail address');
+  }
+
+  return raw.trim();
+};
+
+/** Worst time a function spends on Leaf when `rounds` requests run one after another. */
+export const worstLeafTime = (rounds: number): Duration =>
+  Duration.millis(
+    rounds * (leafRequestLimits.retryLimit + 1) * leafRequestLimits.timeout.toMilliseconds(),
+  );
+
+const requireConsumerTimeout = (config: ProvisionerConfig) => {
+  const rounds = Math.ceil(consumerBatchSize / config.recordConcurrency);
+  const worst = worstLeafTime(rounds).toSeconds();
+  if (config.consumerTimeoutSeconds <= worst) {
+    throw new ConfigError(
+      'consumerTimeoutSeconds',
+      config.consumerTimeoutSeconds,
+      `must exceed ${worst}, the seconds a batch of ${consumerBatchSize} records needs at ` +
+        `recordConcurrency ${config.recordConcurrency} when every Leaf request times out ` +
+        `(${leafRequestLimits.retryLimit + 1} attempts of ${leafRequestLimits.timeout.toMilliseconds()} ms)`,
+    );
+  }
+};
+
+/**
+ * Reads, validates and completes the configuration from CDK context. This is the only place
+ * that reads context; an invalid value throws a {@link ConfigError} naming the key and the value.
+ */
+export const parseConfig = (read: ContextReader): ProvisionerConfig => {
+  const growerSecretPrefix = readGrowerSecretPrefix(read);
+  const retryBaseDelaySeconds = readInteger(
+    read,
+    'retryBaseDelaySeconds',
+    defaultConfig.retryBaseDelaySeconds,
+    0,
+    43_200,
+  );
+  const config: ProvisionerConfig = {
+    leafApiBaseUrl: readHttpsUrl(read, 'leafApiBaseUrl', defaultConfig.leafApiBaseUrl),
+    leafApiOwnerSecretName: readOwnerSecretName(read, growerSecretPrefix),
+    growerSecretPrefix,
+    // Lambda accepts a maximum concurrency from 2 to 1000.
+    maxConcurrency: readInteger(read, 'maxConcurrency', defaultConfig.maxConcurrency, 2, 1000),
+    // SQS accepts a maxReceiveCount from 1 to 1000.
+    maxAttempts: readInteger(read, 'maxAttempts', defaultConfig.maxAttempts, 1, 1000),
+    recordConcurrency: readInteger(
+      read,
+      'recordConcurrency',
+      defaultConfig.recordConcurrency,
+      1,
+      consumerBatchSize,
+    ),
+    consumerTimeoutSeconds: readInteger(
+      read,
+      'consumerTimeoutSeconds',
+      defaultConfig.consumerTimeoutSeconds,
+      1,
+      900,
+    ),
+    retryBaseDelaySeconds,
+    retryMaxDelaySeconds: readInteger(
+      read,
+      'retryMaxDelaySeconds',
+      defaultConfig.retryMaxDelaySeconds,
+      retryBaseDelaySeconds,
+      43_200,
+    ),
+    logRetentionDays: readRetention(read),
+    bundleAwsSdk: readBoolean(read, 'bundleAwsSdk', defaultConfig.bundleAwsSdk),
+    alarmEmail: readAlarmEmail(read),
+  };
+  requireConsumerTimeout(config);
+
+  return config;
+};
