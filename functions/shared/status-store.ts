@@ -111,6 +111,17 @@ const pick = <T>(item: Record<string, unknown>, fields: readonly string[]): T =>
     fields.filter((field) => item[field] !== undefined).map((f) => [f, item[f]]),
   ) as T;
 
+// An earlier request's correlation id or secret name must not linger on a request without one.
+// The last reason stays until the outcome is written: while a retry runs it is still the news.
+const staleFieldRemoval = (request: CredentialRequest) => {
+  const names = [
+    request.correlationId ? undefined : 'correlationId',
+    request.secretId ? undefined : 'secretId',
+  ].filter(Boolean);
+
+  return names.length ? ` REMOVE ${names.join(', ')}` : '';
+};
+
 const isConditionFailure = (error: unknown) =>
   error instanceof Error &&
   (error.name === 'ConditionalCheckFailedException' ||
@@ -156,7 +167,7 @@ export class StatusStore {
             ' leaseOwner = :mid, leaseExpiresAt = :leaseEnd' +
             (request.correlationId ? ', correlationId = :cid' : '') +
             (request.secretId ? ', secretId = :sid' : '') +
-            (request.correlationId ? '' : ' REMOVE correlationId'),
+            staleFieldRemoval(request),
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':now': now,
