@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { leafRequestLimits as functionLeafLimits } from '../functions/shared/leaf-limits';
 
 /** Reads one CDK context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
@@ -96,12 +97,12 @@ export const defaultConfig: ProvisionerConfig = {
 };
 
 /**
- * Limits of one request to Leaf. They are code, not context: the Leaf client's retry limit is
- * written into functions/shared/leaf-client.ts and the timing checks below rely on it.
+ * Limits of one request to Leaf. They are code, not context: the functions apply the same values
+ * (functions/shared/leaf-limits.ts) and the timing checks below rely on them.
  */
 export const leafRequestLimits = {
-  timeout: Duration.millis(8_000),
-  retryLimit: 2,
+  timeout: Duration.millis(functionLeafLimits.defaultTimeoutMs),
+  retryLimit: functionLeafLimits.retryLimit,
 } as const;
 
 /** Records per SQS batch handed to a consuming function. */

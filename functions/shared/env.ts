@@ -1,4 +1,5 @@
 import { envNames } from './env-names';
+import { leafRequestLimits } from './leaf-limits';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -56,7 +57,13 @@ const readInteger = (env: Env, name: string, fallback: number, min: number, max:
 export const readLeafConfig = (env: Env): LeafConfig => ({
   leafApiBaseUrl: readString(env, envNames.leafApiBaseUrl),
   leafApiOwnerSecretId: readString(env, envNames.leafApiOwnerSecretId),
-  leafRequestTimeoutMs: readInteger(env, envNames.leafRequestTimeoutMs, 8_000, 100, 60_000),
+  leafRequestTimeoutMs: readInteger(
+    env,
+    envNames.leafRequestTimeoutMs,
+    leafRequestLimits.defaultTimeoutMs,
+    100,
+    60_000,
+  ),
   statusTableName: readString(env, envNames.statusTableName),
 });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isProvisionerError, PermanentError, TransientError } from './errors';
 import type { GrowerCredentials } from './grower-secret';
 import { classifyLeafError, type LeafCallSite } from './leaf-errors';
+import { leafRequestLimits } from './leaf-limits';
 import { LeafTokenCache, tokenExpiry } from './leaf-token';
 import { defaultFieldOpsEnvironment, type Provider, providers } from './providers';
 
@@ -240,7 +241,7 @@ export class LeafClient {
 
   #retry(budgetMs: number, methods: RetryOptions['methods']): RetryOptions {
     return {
-      limit: 2,
+      limit: leafRequestLimits.retryLimit,
       methods,
       statusCodes: [408, 429, 500, 502, 503, 504],
       afterStatusCodes: [429, 503],
