@@ -37,8 +37,12 @@ export const parseRetryAfter = (header: string | null, now = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 };
 
+// By name, not `instanceof`: fetch's errors come from Node's own realm, which differs from the
+// code's under jest's sandbox (jestjs/jest#2549), as ky's own guards allow for.
+const nameOf = (error: unknown): unknown => (error as { name?: unknown } | null)?.name;
+
 const isAbort = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  nameOf(error) === 'TimeoutError' || nameOf(error) === 'AbortError';
 
 /**
  * Maps whatever a Leaf call threw to a failure class. The status decides first, the body only
@@ -89,7 +93,7 @@ export const classifyLeafError = async (
   if (isTimeoutError(error) || isAbort(error)) {
     return new TransientError('LEAF_TIMEOUT', `Leaf did not answer ${where} in time`, site);
   }
-  if (error instanceof SyntaxError) {
+  if (error instanceof SyntaxError || nameOf(error) === 'SyntaxError') {
     return new TransientError(
       'LEAF_INVALID_RESPONSE',
       `Leaf sent unreadable JSON to ${where}`,
@@ -97,7 +101,7 @@ export const classifyLeafError = async (
     );
   }
   // fetch reports refused, reset and half-closed connections as a TypeError.
-  if (error instanceof TypeError) {
+  if (error instanceof TypeError || nameOf(error) === 'TypeError') {
     return new TransientError(
       'LEAF_CONNECTION_FAILED',
       `connection to Leaf failed on ${where}`,

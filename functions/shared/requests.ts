@@ -60,13 +60,20 @@ const correlationIdSchema = z
   .regex(/^[\w.:/@+=-]{1,128}$/, 'letters, digits and ._:/@+=- only, at most 128');
 const secretIdSchema = z.string().min(1).max(2048);
 
+// `client_secret` and `client-secret` are the same key to a producer. Deeper than any contract
+// field, a body is taken as holding credentials: it could hide them, and it is never copied.
 const holdsCredentials = (value: unknown, depth = 0): boolean => {
-  if (depth > 5 || value === null || typeof value !== 'object') {
+  if (value === null || typeof value !== 'object') {
     return false;
+  }
+  if (depth > 5) {
+    return true;
   }
 
   return Object.entries(value).some(
-    ([key, inner]) => credentialKeys.has(key.toLowerCase()) || holdsCredentials(inner, depth + 1),
+    ([key, inner]) =>
+      credentialKeys.has(key.toLowerCase().replace(/[_-]/g, '')) ||
+      holdsCredentials(inner, depth + 1),
   );
 };
 
@@ -100,13 +107,13 @@ export const parseCredentialRequest = (record: SQSRecord, operation: Operation):
   } catch {
     return fail(invalid('MESSAGE_NOT_JSON', 'message body is not JSON'));
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return fail(invalid('MESSAGE_INVALID', 'message body is not a JSON object'));
-  }
   if (holdsCredentials(parsed)) {
     return fail(
       invalid('INLINE_CREDENTIALS', 'message carries credential fields; name a secret instead'),
     );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return fail(invalid('MESSAGE_INVALID', 'message body is not a JSON object'));
   }
   const fields = parsed as Record<string, unknown>;
 
