@@ -6,34 +6,48 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { type ProvisionerError, TransientError } from './errors';
 
-// Bodies that must not be copied: one carries credentials (secrets never ride on queues), the
-// other is larger than a queue takes.
+// Bodies that must not be copied at all: one carries credentials (secrets never ride on queues),
+// the other is larger than a queue takes.
 const withheldReasons = new Set(['INLINE_CREDENTIALS', 'MESSAGE_TOO_LARGE']);
+
+// Only the contract's fields are copied, and only as short strings: whatever else a producer put
+// in a body is unknown, and unknown content may be a secret under a name no check foresaw.
+const contractFields = ['leafUserId', 'secretId', 'provider', 'requestedAt', 'correlationId'];
+const maxFieldLength = 2048;
 
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
 /**
- * The body to dead-letter. A body without `requestedAt` is ordered by its send time; the copy is a
- * new message with a new send time, so the original time is written into it, or a redriven copy
- * would look newer than requests that came after it.
+ * The body to dead-letter: the contract's fields of the original, or a note when there is nothing
+ * safe to copy. A body without `requestedAt` is ordered by its send time; the copy is a new message
+ * with a new send time, so the original time is written into it, or a redriven copy would look
+ * newer than requests that came after it.
  */
 const deadLetterBody = (record: SQSRecord, reason: string, requestedAt?: string): string => {
+  const note = () => JSON.stringify({ bodyWithheld: reason, originalMessageId: record.messageId });
   if (withheldReasons.has(reason)) {
-    return JSON.stringify({ bodyWithheld: reason, originalMessageId: record.messageId });
+    return note();
   }
-  if (!requestedAt) {
-    return record.body;
-  }
+  let body: unknown;
   try {
-    const body: unknown = JSON.parse(record.body);
-    if (body && typeof body === 'object' && !Array.isArray(body) && !('requestedAt' in body)) {
-      return JSON.stringify({ ...body, requestedAt });
-    }
+    body = JSON.parse(record.body);
   } catch {
-    // Not JSON: copied as it came.
+    return note();
   }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return note();
+  }
+  const fields = body as Record<string, unknown>;
+  const copy: Record<string, string> = {};
+  for (const field of contractFields) {
+    const value = fields[field];
+    if (typeof value === 'string' && value.length <= maxFieldLength) {
+      copy[field] = value;
+    }
+  }
+  copy.requestedAt ??= requestedAt as string;
 
-  return record.body;
+  return JSON.stringify(copy);
 };
 
 /**

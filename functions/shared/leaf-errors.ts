@@ -23,16 +23,20 @@ const errorKeyOf = async (response: Response): Promise<string | undefined> => {
   }
 };
 
-/** Seconds from a `Retry-After` header, in either of its two forms. */
+/**
+ * Seconds from a `Retry-After` header, in either of its two forms: whole seconds or an HTTP date.
+ * Anything else (negative, fractional, hex) is ignored rather than guessed at.
+ */
 export const parseRetryAfter = (header: string | null, now = Date.now()): number | undefined => {
-  if (!header) {
+  const value = header?.trim();
+  if (!value) {
     return undefined;
   }
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) {
-    return seconds;
+  if (/^\d+$/.test(value)) {
+    return Number(value);
   }
-  const date = Date.parse(header);
+  // An HTTP date names its weekday and month; a bare number that Date.parse accepts is not one.
+  const date = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 };

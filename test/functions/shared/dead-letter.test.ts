@@ -73,23 +73,26 @@ describe('sendToDeadLetterQueue', () => {
     expect(sent().MessageBody).toBe(body);
   });
 
-  it('copies the body as it came when no requestedAt is known', async () => {
-    // GIVEN
-    const body = '{ "leafUserId": "not-a-uuid" }';
-    const record = sqsRecord(body);
+  it('copies only the contract fields when no requestedAt is known', async () => {
+    // GIVEN a body with a contract field and an unknown field that could hold anything
+    const record = sqsRecord({
+      leafUserId: 'not-a-uuid',
+      note: canary,
+      provider: { nested: canary },
+    });
     const failure = new PermanentError('INVALID_LEAF_USER_ID', 'leafUserId must be a UUID');
 
     // WHEN
     await sendToDeadLetterQueue(new SQSClient({}), queueUrl, record, failure);
 
     // THEN
-    expect(sent().MessageBody).toBe(body);
+    expect(JSON.parse(sent().MessageBody ?? '')).toEqual({ leafUserId: 'not-a-uuid' });
   });
 
   it.each([
-    { case: 'the body is not JSON', body: '{leafUserId:' },
-    { case: 'the body is a JSON array', body: `[${JSON.stringify({ leafUserId })}]` },
-  ])('copies the body as it came when $case', async ({ body }) => {
+    { case: 'the body is not JSON', body: `{leafUserId: ${canary}` },
+    { case: 'the body is a JSON array', body: `[${JSON.stringify({ leafUserId, note: canary })}]` },
+  ])('sends a note instead of the body when $case', async ({ body }) => {
     // GIVEN
     const record = sqsRecord(body);
     const failure = new PermanentError('MESSAGE_INVALID', 'message body is not a JSON object');
@@ -104,7 +107,10 @@ describe('sendToDeadLetterQueue', () => {
     );
 
     // THEN
-    expect(sent().MessageBody).toBe(body);
+    expect(JSON.parse(sent().MessageBody ?? '')).toEqual({
+      bodyWithheld: 'MESSAGE_INVALID',
+      originalMessageId: record.messageId,
+    });
   });
 
   it.each<{ reason: PermanentReason; body: string }>([

@@ -71,6 +71,9 @@ describe('parseRetryAfter', () => {
     { case: 'the header is a word', header: 'soon' },
     { case: 'the header is infinite', header: 'Infinity' },
     { case: 'digits are followed by letters', header: '12abc' },
+    { case: 'the number is negative', header: '-5' },
+    { case: 'the number is fractional', header: '2.4' },
+    { case: 'the number is hexadecimal', header: '0x10' },
   ])('returns undefined when $case', ({ header }) => {
     // GIVEN
     const value = header;
