@@ -79,6 +79,27 @@ export interface ProvisionerConfig {
    * @default - no subscription; alarms still publish to the topic
    */
   readonly alarmEmail?: string;
+  /**
+   * When the scheduled audit reads every recorded credential back from Leaf: an EventBridge
+   * `rate(...)` of at least 15 minutes (the audit's timeout, so runs never overlap) or a
+   * `cron(...)` expression, in UTC.
+   * @default 'rate(1 day)'
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+   */
+  readonly auditSchedule: string;
+  /**
+   * Leaf requests a minute the scheduled audit may make, from 1 to 1000. Leaf's limit (about 1000
+   * a minute) holds for the API owner as a whole, so leave room for provisioning.
+   * @default 200
+   */
+  readonly auditRequestsPerMinute: number;
+  /**
+   * Name of the secret whose `SecretString` is the key Leaf signs webhook calls with (the
+   * `secret` given at registration). Must lie outside `growerSecretPrefix` and differ from
+   * `leafApiOwnerSecretName`.
+   * @default 'leaf/webhook'
+   */
+  readonly webhookSecretName: string;
 }
 
 /** The values used when a context key is absent. */
@@ -94,6 +115,9 @@ export const defaultConfig: ProvisionerConfig = {
   retryMaxDelaySeconds: 900,
   logRetentionDays: RetentionDays.ONE_MONTH,
   bundleAwsSdk: true,
+  auditSchedule: 'rate(1 day)',
+  auditRequestsPerMinute: 200,
+  webhookSecretName: 'leaf/webhook',
 };
 
 /**
@@ -230,6 +254,66 @@ const readAlarmEmail = (read: ContextReader) => {
   return raw.trim();
 };
 
+// EventBridge's two forms; a rate takes the singular unit for 1 and the plural otherwise.
+const ratePattern = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const cronPattern = /^cron\((\S+ ){5}\S+\)$/;
+const minutesPerUnit: Readonly<Record<string, number>> = { minute: 1, hour: 60, day: 1440 };
+
+const readAuditSchedule = (read: ContextReader) => {
+  const schedule = readString(read, 'auditSchedule', defaultConfig.auditSchedule);
+  const rate = ratePattern.exec(schedule);
+  if (rate) {
+    const [, count, unit] = rate as unknown as [string, string, string];
+    const value = Number(count);
+    const singular = unit.replace(/s$/, '');
+    if (value < 1 || (value === 1) !== (unit === singular)) {
+      throw new ConfigError('auditSchedule', schedule, 'must say rate(1 unit) or rate(N units)');
+    }
+    if (value * (minutesPerUnit[singular] ?? 0) < 15) {
+      throw new ConfigError(
+        'auditSchedule',
+        schedule,
+        'must not run more often than every 15 minutes',
+      );
+    }
+
+    return schedule;
+  }
+  if (!cronPattern.test(schedule)) {
+    throw new ConfigError(
+      'auditSchedule',
+      schedule,
+      'must be an EventBridge rate(...) or cron(...) expression',
+    );
+  }
+
+  return schedule;
+};
+
+const readWebhookSecretName = (
+  read: ContextReader,
+  growerSecretPrefix: string,
+  ownerSecretName: string,
+) => {
+  const name = readString(read, 'webhookSecretName', defaultConfig.webhookSecretName);
+  if (!secretNamePattern.test(name) || name.length > 512) {
+    throw new ConfigError(
+      'webhookSecretName',
+      name,
+      'must be a secret name of at most 512 letters, digits and /_+=.@-',
+    );
+  }
+  if (name.startsWith(growerSecretPrefix) || name === ownerSecretName) {
+    throw new ConfigError(
+      'webhookSecretName',
+      name,
+      'must lie outside growerSecretPrefix and differ from leafApiOwnerSecretName',
+    );
+  }
+
+  return name;
+};
+
 /** Worst time a function spends on Leaf when `rounds` requests run one after another. */
 export const worstLeafTime = (rounds: number): Duration =>
   Duration.millis(
@@ -296,6 +380,19 @@ export const parseConfig = (read: ContextReader): ProvisionerConfig => {
     logRetentionDays: readRetention(read),
     bundleAwsSdk: readBoolean(read, 'bundleAwsSdk', defaultConfig.bundleAwsSdk),
     alarmEmail: readAlarmEmail(read),
+    auditSchedule: readAuditSchedule(read),
+    auditRequestsPerMinute: readInteger(
+      read,
+      'auditRequestsPerMinute',
+      defaultConfig.auditRequestsPerMinute,
+      1,
+      1000,
+    ),
+    webhookSecretName: readWebhookSecretName(
+      read,
+      growerSecretPrefix,
+      readOwnerSecretName(read, growerSecretPrefix),
+    ),
   };
   requireConsumerTimeout(config);
 

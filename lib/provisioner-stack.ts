@@ -12,9 +12,14 @@ import {
   worstLeafTime,
 } from './config';
 import { AlarmTopic } from './constructs/alarm-topic';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+import { OutcomeBus } from './constructs/outcome-bus';
 import { ProvisionerFunction } from './constructs/provisioner-function';
 import { QueueConsumerFunction } from './constructs/queue-consumer-function';
+import { ScheduledAudit } from './constructs/scheduled-audit';
+import { SecretChangeTrigger } from './constructs/secret-change-trigger';
 import { StatusTable } from './constructs/status-table';
+import { WebhookReceiver } from './constructs/webhook-receiver';
 
 const serviceName = 'leaf-cnhi-provisioner';
 const functionsDir = path.join(__dirname, '..', 'functions');
@@ -41,6 +46,16 @@ export class ProvisionerStack extends Stack {
   readonly statusTable: StatusTable;
   /** The topic every alarm notifies. */
   readonly alarmTopic: AlarmTopic;
+  /** The operators' dashboard, and the alarms on the product's own metrics. */
+  readonly operations: OperationsDashboard;
+  /** Where every request's outcome is published as an event. */
+  readonly outcomeBus: OutcomeBus;
+  /** Enqueues a provisioning request when a grower secret gets a new value. */
+  readonly secretChangeTrigger: SecretChangeTrigger;
+  /** Records the statuses Leaf's signed credential webhooks report, behind a function URL. */
+  readonly webhookReceiver: WebhookReceiver;
+  /** Reads every recorded credential back from Leaf on a schedule and notes drift. */
+  readonly scheduledAudit: ScheduledAudit;
 
   constructor(scope: Construct, id: string, props: ProvisionerStackProps) {
     super(scope, id, props);
@@ -115,6 +130,29 @@ export class ProvisionerStack extends Stack {
     this.statusTable.grantStatusReadWrite(this.provision.lambdaFunction);
     this.statusTable.grantStatusReadWrite(this.deprovision.lambdaFunction);
     this.statusTable.grantStatusRead(this.audit.lambdaFunction);
+    this.outcomeBus = new OutcomeBus(this, 'OutcomeBus');
+    this.outcomeBus.grantPublish(this.provision.lambdaFunction);
+    this.outcomeBus.grantPublish(this.deprovision.lambdaFunction);
+    this.secretChangeTrigger = new SecretChangeTrigger(this, 'SecretChangeTrigger', {
+      ...sharedProps,
+      growerSecretPrefix: config.growerSecretPrefix,
+      provisioningQueue: this.provision.queue,
+    });
+    this.webhookReceiver = new WebhookReceiver(this, 'WebhookReceiver', {
+      ...sharedProps,
+      statusTable: this.statusTable,
+      webhookSecretName: config.webhookSecretName,
+      outcomeBus: this.outcomeBus,
+    });
+    this.scheduledAudit = new ScheduledAudit(this, 'ScheduledAudit', {
+      ...sharedProps,
+      statusTable: this.statusTable,
+      apiOwnerSecret: ownerSecret,
+      environment: leafEnvironment,
+      schedule: config.auditSchedule,
+      requestsPerMinute: config.auditRequestsPerMinute,
+      outcomeBus: this.outcomeBus,
+    });
     Validations.of(this.audit.lambdaFunction).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
@@ -122,12 +160,28 @@ export class ProvisionerStack extends Stack {
         'invokes it asynchronously, so a function DLQ would never receive an event.',
     });
 
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: config.alarmEmail });
-    this.alarmTopic.notifyOn([
+    const functionAlarms = [
       ...this.provision.alarms,
       ...this.deprovision.alarms,
       ...this.audit.alarms,
-    ]);
+      ...this.secretChangeTrigger.alarms,
+      ...this.webhookReceiver.alarms,
+      ...this.scheduledAudit.alarms,
+    ];
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      serviceName,
+      provision: this.provision,
+      deprovision: this.deprovision,
+      otherFunctions: [
+        this.audit,
+        this.secretChangeTrigger.function,
+        this.webhookReceiver.function,
+        this.scheduledAudit.function,
+      ],
+      alarms: functionAlarms,
+    });
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: config.alarmEmail });
+    this.alarmTopic.notifyOn([...functionAlarms, ...this.operations.alarms]);
 
     this.output('ProvisioningQueueUrl', this.provision.queue.queueUrl);
     this.output('ProvisioningDeadLetterQueueUrl', this.provision.deadLetterQueue.queueUrl);
@@ -138,6 +192,17 @@ export class ProvisionerStack extends Stack {
     this.output('DeprovisionFunctionName', this.deprovision.lambdaFunction.functionName);
     this.output('AuditFunctionName', this.audit.lambdaFunction.functionName);
     this.output('AlarmTopicArn', this.alarmTopic.topic.topicArn);
+    this.output('OutcomeEventBusName', this.outcomeBus.eventBus.eventBusName);
+    this.output('OutcomeEventBusArn', this.outcomeBus.eventBus.eventBusArn);
+    this.output(
+      'SecretChangeDeadLetterQueueUrl',
+      this.secretChangeTrigger.deadLetterQueue.queueUrl,
+    );
+    this.output('WebhookUrl', this.webhookReceiver.functionUrl.url);
+    this.output(
+      'ScheduledAuditFunctionName',
+      this.scheduledAudit.function.lambdaFunction.functionName,
+    );
   }
 
   /** Lets only this function read the secrets under the prefix, and nothing else in the account. */

@@ -7,6 +7,15 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
   CreateSecretCommand,
   DeleteSecretCommand,
   ListSecretsCommand,
@@ -294,3 +303,68 @@ export const destroyLocalResources = (resources: LocalResources): Promise<void> 
         ),
     ]);
   });
+
+/** The outcome bus of a local run, and a queue that receives every event on it. */
+export interface LocalOutcomeBus {
+  readonly eventBusName: string;
+  readonly eventBusArn: string;
+  /** Stands in for an onboarding pipeline: a rule on the bus sends it every outcome event. */
+  readonly observerQueueUrl: string;
+  readonly ruleName: string;
+}
+
+/**
+ * Creates the outcome event bus, as the stack does, and a rule that copies every event the product
+ * publishes on it to an SQS queue, so a local run and its tests can read the events. moto delivers
+ * to an SQS target as EventBridge does; it needs no queue policy for that.
+ */
+export const createOutcomeBus = async (namePrefix: string): Promise<LocalOutcomeBus> => {
+  const events = new EventBridgeClient({});
+  const sqs = new SQSClient({});
+  try {
+    const eventBusName = `${namePrefix}-outcomes`;
+    const ruleName = `${namePrefix}-outcomes-observer`;
+    const [bus, observer] = await Promise.all([
+      events.send(new CreateEventBusCommand({ Name: eventBusName })),
+      sqs.send(new CreateQueueCommand({ QueueName: `${namePrefix}-outcome-events` })),
+    ]);
+    const observerQueueUrl = observer.QueueUrl ?? '';
+    await events.send(
+      new PutRuleCommand({
+        Name: ruleName,
+        EventBusName: eventBusName,
+        EventPattern: JSON.stringify({ source: ['leaf-cnhi-provisioner'] }),
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: ruleName,
+        EventBusName: eventBusName,
+        Targets: [{ Id: 'observer', Arn: await queueArn(sqs, observerQueueUrl) }],
+      }),
+    );
+
+    return { eventBusName, eventBusArn: bus.EventBusArn ?? '', observerQueueUrl, ruleName };
+  } finally {
+    events.destroy();
+    sqs.destroy();
+  }
+};
+
+/** Deletes what {@link createOutcomeBus} made. */
+export const destroyOutcomeBus = async (bus: LocalOutcomeBus): Promise<void> => {
+  const events = new EventBridgeClient({});
+  const sqs = new SQSClient({});
+  try {
+    const { eventBusName: EventBusName, ruleName: Rule } = bus;
+    await events.send(new RemoveTargetsCommand({ Rule, EventBusName, Ids: ['observer'] }));
+    await events.send(new DeleteRuleCommand({ Name: Rule, EventBusName }));
+    await Promise.all([
+      events.send(new DeleteEventBusCommand({ Name: EventBusName })),
+      sqs.send(new DeleteQueueCommand({ QueueUrl: bus.observerQueueUrl })),
+    ]);
+  } finally {
+    events.destroy();
+    sqs.destroy();
+  }
+};

@@ -13,6 +13,8 @@ import { motoClientEnvironment, startMoto } from './moto-server';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // The functions log JSON lines; the demo shows tables instead unless asked for the logs.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// Likewise their embedded-metric-format lines, which CloudWatch reads in Lambda.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const step = (text: string) => console.log(`\n▸ ${text}`);
 

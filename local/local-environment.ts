@@ -8,7 +8,10 @@ import { createLeafRuntime, type LeafRuntime } from '../functions/shared/leaf-ru
 import { createProvisionHandler } from '../functions/shared/provisioning';
 import {
   createLocalResources,
+  createOutcomeBus,
   destroyLocalResources,
+  destroyOutcomeBus,
+  type LocalOutcomeBus,
   type LocalResources,
   putGrowerSecret,
 } from './aws-resources';
@@ -47,6 +50,8 @@ export type RequestMessage = Record<string, unknown>;
 /** Everything a local run holds: emulated AWS resources, the Leaf sandbox, handlers, pollers. */
 export interface LocalEnvironment {
   readonly resources: LocalResources;
+  /** The outcome event bus, with a queue that receives every event published on it. */
+  readonly outcomeBus: LocalOutcomeBus;
   readonly sandbox: LeafSandbox;
   readonly provisionConfig: ProvisionConfig;
   readonly deprovisionConfig: ConsumerConfig;
@@ -87,6 +92,7 @@ export const startLocalEnvironment = async (
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
     maxReceiveCount: maxAttempts,
   });
+  const outcomeBus = await createOutcomeBus(namePrefix);
 
   const leafConfig: LeafConfig = {
     leafApiBaseUrl: sandbox.url,
@@ -100,6 +106,7 @@ export const startLocalEnvironment = async (
     retryBaseDelaySeconds: options.retryBaseDelaySeconds ?? 0,
     retryMaxDelaySeconds: options.retryMaxDelaySeconds ?? 2,
     recordConcurrency: options.recordConcurrency ?? 10,
+    outcomeEventBusName: outcomeBus.eventBusName,
   };
   const provisionConfig: ProvisionConfig = {
     ...consumer,
@@ -153,6 +160,7 @@ export const startLocalEnvironment = async (
 
   return {
     resources,
+    outcomeBus,
     sandbox,
     provisionConfig,
     deprovisionConfig,
@@ -181,7 +189,7 @@ export const startLocalEnvironment = async (
       await Promise.all([provisionPoller.stop(), deprovisionPoller.stop()]);
       sqs.destroy();
       await sandbox.close();
-      await destroyLocalResources(resources);
+      await Promise.all([destroyLocalResources(resources), destroyOutcomeBus(outcomeBus)]);
     },
   };
 };

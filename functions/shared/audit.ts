@@ -4,6 +4,7 @@ import { PermanentError, toProvisionerError } from './errors';
 import type { LeafCredentialSummary } from './leaf-client';
 import { createLeafRuntime, type LeafRuntime } from './leaf-runtime';
 import { logger } from './logger';
+import { publishMetrics, recordAudit, recordColdStart } from './metrics';
 import { defaultProvider, isProvider, type Provider } from './providers';
 import type { HistoryEntry, StatusRecord } from './status-store';
 
@@ -109,20 +110,51 @@ export const auditCredential = async (
   };
 };
 
+// The user and provider for a log line, only when they are valid: the event is whatever was sent.
+const auditKeys = (event: unknown) => {
+  try {
+    return parseAuditRequest(event);
+  } catch {
+    return {};
+  }
+};
+
 /** The audit function's handler: answers an audit, or an error with a reason code, never throws. */
-export const createAuditHandler =
-  (config: LeafConfig, runtime = createLeafRuntime(config)) =>
-  async (event: unknown, context: Context): Promise<AuditAnswer | AuditFailure> => {
+export const createAuditHandler = (config: LeafConfig, runtime = createLeafRuntime(config)) => {
+  // Module scope in Lambda builds the handler once per execution environment.
+  let coldStart = true;
+
+  return async (event: unknown, context: Context): Promise<AuditAnswer | AuditFailure> => {
+    if (coldStart) {
+      coldStart = false;
+      recordColdStart('AUDIT');
+    }
     try {
-      return await auditCredential(
+      const answer = await auditCredential(
         runtime,
         event,
         () => context.getRemainingTimeInMillis() - reserveMs,
       );
+      logger.info('audit answered', {
+        leafUserId: answer.leafUserId,
+        provider: answer.provider,
+        agreement: answer.agreement,
+      });
+      recordAudit({ agreement: answer.agreement });
+
+      return answer;
     } catch (error) {
       const failure = toProvisionerError(error);
-      logger.warn('audit failed', { reasonCode: failure.reason, reason: failure.message });
+      logger.warn('audit failed', {
+        ...auditKeys(event),
+        reasonCode: failure.reason,
+        reason: failure.message,
+      });
+      recordAudit({ reasonCode: failure.reason });
 
       return { error: { reasonCode: failure.reason, message: failure.message } };
+    } finally {
+      publishMetrics();
     }
   };
+};

@@ -1,5 +1,6 @@
 import type { ConsumerConfig } from './env';
 import { createLeafRuntime, type LeafRuntime } from './leaf-runtime';
+import { createOutcomePublisher, type OutcomePublisher } from './outcome-events';
 import { createQueueConsumer, type RequestWork } from './queue-consumer';
 
 /** Removes the user's credential from Leaf; finding none already there counts as done. */
@@ -17,6 +18,7 @@ export const deprovisionCredential =
 export const createDeprovisionHandler = (
   config: ConsumerConfig,
   runtime = createLeafRuntime(config),
+  events: OutcomePublisher = createOutcomePublisher({ eventBusName: config.outcomeEventBusName }),
 ) =>
   createQueueConsumer({
     operation: 'DEPROVISION',
@@ -24,4 +26,5 @@ export const createDeprovisionHandler = (
     store: runtime.store,
     sqs: runtime.aws.sqs,
     work: deprovisionCredential(runtime),
+    events,
   });

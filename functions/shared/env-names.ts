@@ -25,4 +25,14 @@ export const envNames = {
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',
   /** Records of one batch processed at the same time. */
   recordConcurrency: 'RECORD_CONCURRENCY',
+  /** Name or ARN of the secret holding the key Leaf signs webhook calls with. */
+  webhookSecretId: 'LEAF_WEBHOOK_SECRET_ID',
+  /** Leaf requests per minute the scheduled audit may make (Leaf's own limit is shared). */
+  auditRequestsPerMinute: 'AUDIT_REQUESTS_PER_MINUTE',
+  /** Leaf requests the scheduled audit keeps in flight at once. */
+  auditConcurrency: 'AUDIT_CONCURRENCY',
+  /** The EventBridge bus that receives every request's outcome event. */
+  outcomeEventBusName: 'OUTCOME_EVENT_BUS_NAME',
+  /** The provisioning queue, for functions that enqueue requests (the secret-change trigger). */
+  provisioningQueueUrl: 'PROVISIONING_QUEUE_URL',
 } as const;

@@ -19,6 +19,8 @@ export interface ConsumerConfig extends LeafConfig {
   readonly retryBaseDelaySeconds: number;
   readonly retryMaxDelaySeconds: number;
   readonly recordConcurrency: number;
+  /** The EventBridge bus every request's outcome is published to. */
+  readonly outcomeEventBusName: string;
 }
 
 export interface ProvisionConfig extends ConsumerConfig {
@@ -77,6 +79,7 @@ export const readConsumerConfig = (env: Env): ConsumerConfig => {
     retryBaseDelaySeconds: readInteger(env, envNames.retryBaseDelaySeconds, 10, 0, 43_200),
     retryMaxDelaySeconds: readInteger(env, envNames.retryMaxDelaySeconds, 900, 0, 43_200),
     recordConcurrency: readInteger(env, envNames.recordConcurrency, 10, 1, 100),
+    outcomeEventBusName: readString(env, envNames.outcomeEventBusName),
   };
   if (config.retryMaxDelaySeconds < config.retryBaseDelaySeconds) {
     throw new ConfigurationError(
@@ -89,5 +92,46 @@ export const readConsumerConfig = (env: Env): ConsumerConfig => {
 
 export const readProvisionConfig = (env: Env): ProvisionConfig => ({
   ...readConsumerConfig(env),
+  growerSecretPrefix: readString(env, envNames.growerSecretPrefix, 'leaf/cnhi/'),
+});
+
+/** Configuration of the webhook receiver. It never calls Leaf, so it gets no Leaf settings. */
+export interface WebhookConfig {
+  readonly statusTableName: string;
+  readonly webhookSecretId: string;
+  /** Where `DriftFound` events go; none are published without it. */
+  readonly outcomeEventBusName?: string;
+}
+
+/** Configuration of the scheduled audit, which reads every recorded credential back from Leaf. */
+export interface ScheduledAuditConfig extends LeafConfig {
+  readonly auditRequestsPerMinute: number;
+  readonly auditConcurrency: number;
+  /** Where `DriftFound` events go; none are published without it. */
+  readonly outcomeEventBusName?: string;
+}
+
+export const readWebhookConfig = (env: Env): WebhookConfig => ({
+  statusTableName: readString(env, envNames.statusTableName),
+  webhookSecretId: readString(env, envNames.webhookSecretId),
+  outcomeEventBusName: env[envNames.outcomeEventBusName]?.trim() || undefined,
+});
+
+export const readScheduledAuditConfig = (env: Env): ScheduledAuditConfig => ({
+  ...readLeafConfig(env),
+  // Leaf's draft limit is 1000 a minute for the whole API owner, provisioning included.
+  auditRequestsPerMinute: readInteger(env, envNames.auditRequestsPerMinute, 200, 1, 1000),
+  auditConcurrency: readInteger(env, envNames.auditConcurrency, 4, 1, 50),
+  outcomeEventBusName: env[envNames.outcomeEventBusName]?.trim() || undefined,
+});
+
+/** Configuration of the secret-change trigger, which only enqueues provisioning requests. */
+export interface SecretChangeConfig {
+  readonly provisioningQueueUrl: string;
+  readonly growerSecretPrefix: string;
+}
+
+export const readSecretChangeConfig = (env: Env): SecretChangeConfig => ({
+  provisioningQueueUrl: readString(env, envNames.provisioningQueueUrl),
   growerSecretPrefix: readString(env, envNames.growerSecretPrefix, 'leaf/cnhi/'),
 });

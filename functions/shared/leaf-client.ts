@@ -1,5 +1,5 @@
 import ky, { type KyInstance, type RetryOptions } from 'ky';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isProvisionerError, PermanentError, TransientError } from './errors';
 import type { GrowerCredentials } from './grower-secret';
 import { classifyLeafError, type LeafCallSite } from './leaf-errors';
@@ -33,6 +33,26 @@ export interface LeafCredential {
   holds(credentials: GrowerCredentials): boolean;
 }
 
+/** Which call an HTTP attempt made: a method on a credential, or the token request. */
+export type LeafCallName = 'GET' | 'POST' | 'DELETE' | 'AUTHENTICATE';
+
+/** One HTTP attempt to Leaf as an observer sees it: no URL, header or body, so no id or secret. */
+export interface LeafCallObservation {
+  readonly call: LeafCallName;
+  /** Time to Leaf's response headers, or to the failure when none came. */
+  readonly durationMs: number;
+  /** Leaf's HTTP status, or how the attempt ended without one. */
+  readonly status: number | 'TIMEOUT' | 'NETWORK';
+}
+
+/** Hooks through which the client reports what it does, e.g. to metrics; it never logs itself. */
+export interface LeafClientObserver {
+  /** After every HTTP attempt, retries included. */
+  readonly onCall?: (observation: LeafCallObservation) => void;
+  /** After each bearer token Leaf issued. */
+  readonly onTokenIssued?: () => void;
+}
+
 export interface LeafClientOptions {
   /** Leaf's API root, e.g. `https://api.withleaf.io`. */
   readonly baseUrl: string;
@@ -40,6 +60,8 @@ export interface LeafClientOptions {
   readonly requestTimeoutMs: number;
   /** Reads the API-owner account; `fresh` asks to bypass any cache (the password may have changed). */
   readonly apiOwner: (options: { fresh: boolean }) => Promise<ApiOwner>;
+  /** Told about every attempt and token; a throwing observer never fails a call. */
+  readonly observer?: LeafClientObserver;
 }
 
 /** Per-call limits: the call as a whole, retries included, must end within `budgetMs`. */
@@ -63,6 +85,13 @@ const credentialAnswer = z.looseObject({
 // A token without a readable `exp` is assumed to live as Leaf documents (24 hours).
 const documentedTokenLifetimeMs = 24 * 60 * 60 * 1000;
 const maxRetryAfterMs = 5_000;
+
+// By name, not `instanceof`: fetch's errors come from Node's own realm (see leaf-errors.ts).
+const isAbort = (error: unknown): boolean => {
+  const name = (error as { name?: unknown } | null)?.name;
+
+  return name === 'TimeoutError' || name === 'AbortError';
+};
 
 const credentialPath = (leafUserId: string, provider: Provider) =>
   `services/usermanagement/api/users/${encodeURIComponent(leafUserId)}/${providers[provider].leafPath}`;
@@ -107,15 +136,18 @@ export class LeafClient {
   readonly #http: KyInstance;
   readonly #tokens: LeafTokenCache;
   readonly #apiOwner: LeafClientOptions['apiOwner'];
+  readonly #observer: LeafClientObserver;
   #ownerRejected = false;
 
   constructor(options: LeafClientOptions) {
     this.#apiOwner = options.apiOwner;
+    this.#observer = options.observer ?? {};
     this.#http = ky.create({
       prefixUrl: options.baseUrl,
       timeout: options.requestTimeoutMs,
       retry: 0,
       headers: { accept: 'application/json' },
+      fetch: this.#timedFetch(),
     });
     this.#tokens = new LeafTokenCache({ issue: () => this.#authenticate() });
   }
@@ -164,6 +196,21 @@ export class LeafClient {
     return response ? ('removed' as const) : ('absent' as const);
   }
 
+  /**
+   * An authenticated JSON call to another Leaf API (the alerts API), with the token handling and
+   * retries of the credential calls, for sibling clients such as leaf-alerts-client.ts. Resolves
+   * Leaf's parsed answer, which the caller must treat as secret until it has picked its fields.
+   */
+  async callJson(
+    site: LeafCallSite,
+    path: string,
+    options: CallOptions & { readonly json?: unknown },
+  ): Promise<unknown> {
+    const response = await this.#send(site, path, options, { json: options.json });
+
+    return this.#json(response as Response, site);
+  }
+
   async #authenticate() {
     const site = { method: 'POST', route: 'authenticate' };
     const owner = await this.#apiOwner({ fresh: this.#ownerRejected });
@@ -172,12 +219,14 @@ export class LeafClient {
         json: { username: owner.username, password: owner.password, rememberMe: false },
         // Authenticating changes nothing at Leaf, so it is safe to repeat after a 5xx or 429.
         retry: this.#retry(20_000, ['post']),
+        fetch: this.#timedFetch('AUTHENTICATE'),
       });
       const answer = tokenAnswer.safeParse(await response.json());
       if (!answer.success) {
         throw new TransientError('LEAF_INVALID_RESPONSE', 'Leaf sent no id_token', site);
       }
       this.#ownerRejected = false;
+      this.#notify(() => this.#observer.onTokenIssued?.());
       const now = Date.now();
 
       return {
@@ -236,6 +285,43 @@ export class LeafClient {
         }
         throw failure;
       }
+    }
+  }
+
+  /**
+   * fetch, timed for the observer. ky calls it once per attempt, so retries are measured one by
+   * one and a slow Leaf is not hidden behind the backoff between them. `call` defaults to the
+   * request's method: credential calls are GET, POST or DELETE only.
+   */
+  #timedFetch(call?: LeafCallName): typeof fetch {
+    return async (input, init) => {
+      const started = performance.now();
+      const name = call ?? ((input as Request).method as LeafCallName);
+      const observe = (status: LeafCallObservation['status']) =>
+        this.#notify(() =>
+          this.#observer.onCall?.({
+            call: name,
+            durationMs: performance.now() - started,
+            status,
+          }),
+        );
+      try {
+        const response = await fetch(input, init);
+        observe(response.status);
+
+        return response;
+      } catch (error) {
+        observe(isAbort(error) ? 'TIMEOUT' : 'NETWORK');
+        throw error;
+      }
+    };
+  }
+
+  #notify(report: () => void): void {
+    try {
+      report();
+    } catch {
+      // Observing is a side line: a broken metrics hook must not fail a grower's request.
     }
   }
 

@@ -2,6 +2,7 @@ import { apiOwnerReader } from './api-owner';
 import { type AwsClients, awsClients } from './aws-clients';
 import type { LeafConfig } from './env';
 import { LeafClient } from './leaf-client';
+import { recordLeafCall, recordTokenRenewal } from './metrics';
 import { StatusStore } from './status-store';
 
 /** What every function that talks to Leaf builds once per execution environment. */
@@ -20,6 +21,11 @@ export const createLeafRuntime = (
     baseUrl: config.leafApiBaseUrl,
     requestTimeoutMs: config.leafRequestTimeoutMs,
     apiOwner: apiOwnerReader(aws.secrets, config.leafApiOwnerSecretId),
+    // The client reports through hooks so it stays free of the functions' metrics.
+    observer: {
+      onCall: ({ call, durationMs, status }) => recordLeafCall(call, durationMs, status),
+      onTokenIssued: recordTokenRenewal,
+    },
   }),
   store: new StatusStore(aws.dynamo, config.statusTableName),
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The CNHI platforms Leaf accepts credentials for. `cnhi` is the legacy AFS Connect platform,

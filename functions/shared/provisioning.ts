@@ -1,6 +1,7 @@
 import type { ProvisionConfig } from './env';
 import { readGrowerCredentials } from './grower-secret';
 import { createLeafRuntime, type LeafRuntime } from './leaf-runtime';
+import { createOutcomePublisher, type OutcomePublisher } from './outcome-events';
 import { createQueueConsumer, type RequestWork } from './queue-consumer';
 
 /**
@@ -48,6 +49,7 @@ export const provisionCredential =
 export const createProvisionHandler = (
   config: ProvisionConfig,
   runtime = createLeafRuntime(config),
+  events: OutcomePublisher = createOutcomePublisher({ eventBusName: config.outcomeEventBusName }),
 ) =>
   createQueueConsumer({
     operation: 'PROVISION',
@@ -55,4 +57,5 @@ export const createProvisionHandler = (
     store: runtime.store,
     sqs: runtime.aws.sqs,
     work: provisionCredential(runtime, config),
+    events,
   });

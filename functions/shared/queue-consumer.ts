@@ -7,6 +7,10 @@ import type { ConsumerConfig } from './env';
 import { type ProvisionerError, TransientError, toProvisionerError } from './errors';
 import { createKeyedLimiter } from './keyed-limiter';
 import { logger as rootLogger } from './logger';
+import { publishMetrics, recordColdStart, recordOutcome } from './metrics';
+import { createOutcomeDelivery } from './outcome-delivery';
+import type { OutcomePublisher } from './outcome-events';
+import { refusedEvent, settledEvent, staleEvent } from './request-outcome-events';
 import {
   type CredentialRequest,
   type Operation,
@@ -32,6 +36,8 @@ export interface QueueConsumerOptions {
   readonly work: RequestWork;
   readonly store: StatusStore;
   readonly sqs: SQSClient;
+  /** Receives every request's outcome, before its message is acknowledged (outcome-delivery.ts). */
+  readonly events: OutcomePublisher;
 }
 
 /** Kept back from Leaf calls to record the outcome and, if need be, dead-letter the message. */
@@ -40,6 +46,21 @@ const reserveMs = 3_000;
 const leaseMarginMs = 5_000;
 /** A record that cannot start, or finds its key busy, comes back after about this long. */
 const shortDelaySeconds = 2;
+
+// Every line about a record carries these, so one query finds all a message went through.
+const recordKeys = (record: SQSRecord, parsed: ParseResult, operation: Operation) => {
+  const identity = parsed.ok ? parsed.request : parsed.identity;
+
+  return {
+    messageId: record.messageId,
+    operation,
+    leafUserId: identity?.leafUserId,
+    provider: identity?.provider,
+    ...(parsed.ok
+      ? { correlationId: parsed.request.correlationId, attempt: parsed.request.receiveCount }
+      : {}),
+  };
+};
 
 const failureFields = (failure: ProvisionerError) => ({
   reasonCode: failure.reason,
@@ -56,6 +77,7 @@ const failureFields = (failure: ProvisionerError) => ({
  */
 export const createQueueConsumer = (options: QueueConsumerOptions) => {
   const { config, operation, store, sqs, work } = options;
+  const outcomes = createOutcomeDelivery(options);
 
   const delayRedelivery = async (record: SQSRecord, seconds: number, log: Logger) => {
     try {
@@ -82,6 +104,15 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
   ) => {
     await sendToDeadLetterQueue(sqs, config.deadLetterQueueUrl, record, failure, requestedAt);
     log.error('request dead-lettered', failureFields(failure));
+    recordOutcome(operation, { kind: 'failed', reasonCode: failure.reason });
+  };
+
+  // Leaves the record on the queue for a short while: it has not started, so no attempt is spent.
+  const defer = async (record: SQSRecord, failure: TransientError, log: Logger) => {
+    await delayRedelivery(record, shortDelaySeconds, log);
+    log.info('request deferred', { ...failureFields(failure), retryInSeconds: shortDelaySeconds });
+
+    return failure;
   };
 
   const refuse = async (
@@ -89,13 +120,19 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
     parsed: Extract<ParseResult, { ok: false }>,
     log: Logger,
   ) => {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1;
     if (parsed.identity) {
       const request: CredentialRequest = {
         ...parsed.identity,
         operation,
         messageId: record.messageId,
-        receiveCount: Number(record.attributes?.ApproximateReceiveCount) || 1,
+        receiveCount,
       };
+      if (await outcomes.replay(record, request, log)) {
+        // The replay dead-letters the refused message again.
+        recordOutcome(operation, { kind: 'failed', reasonCode: parsed.error.reason });
+        return;
+      }
       const claim = await store.claim(request, leaseMarginMs);
       if (claim.kind === 'claimed') {
         await store.complete(request, {
@@ -105,6 +142,14 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
         });
       }
     }
+    const event = refusedEvent(
+      record.messageId,
+      operation,
+      receiveCount,
+      parsed.error,
+      parsed.identity,
+    );
+    await outcomes.announce(record, event, log, receiveCount);
     await deadLetter(record, parsed.error, log, parsed.identity?.requestedAt);
   };
 
@@ -112,21 +157,8 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
     record: SQSRecord,
     parsed: ParseResult,
     context: Context,
+    log: Logger,
   ): Promise<void> => {
-    const log = rootLogger.createChild({
-      persistentKeys: {
-        messageId: record.messageId,
-        operation,
-        ...(parsed.ok
-          ? {
-              leafUserId: parsed.request.leafUserId,
-              provider: parsed.request.provider,
-              correlationId: parsed.request.correlationId,
-              attempt: parsed.request.receiveCount,
-            }
-          : {}),
-      },
-    });
     if (!parsed.ok) {
       await refuse(record, parsed, log);
       return;
@@ -135,25 +167,43 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
 
     const remainingMs = context.getRemainingTimeInMillis();
     if (remainingMs < reserveMs + config.leafRequestTimeoutMs) {
-      await delayRedelivery(record, shortDelaySeconds, log);
-      throw new TransientError('NOT_ENOUGH_TIME', 'too little time left to start the request');
+      throw await defer(
+        record,
+        new TransientError('NOT_ENOUGH_TIME', 'too little time left to start the request'),
+        log,
+      );
     }
 
+    if (await outcomes.replay(record, request, log)) {
+      // An earlier delivery settled it; counted like any redelivery of a settled message.
+      recordOutcome(operation, { kind: 'skippedDuplicate' });
+      return;
+    }
     const claim = await store.claim(request, remainingMs + leaseMarginMs);
     if (claim.kind === 'duplicate') {
+      // Safe: a duplicate's record holds this message's own end, PROVISIONED or REMOVED.
+      await outcomes.announceDone(
+        record,
+        settledEvent(request, claim.current as Outcome),
+        log,
+        request,
+      );
       log.info('duplicate delivery skipped');
+      recordOutcome(operation, { kind: 'skippedDuplicate' });
       return;
     }
     if (claim.kind === 'stale') {
       await store.recordStale(request, claim.current);
+      await outcomes.announceDone(record, staleEvent(request, claim.current), log, request);
       log.info('stale request skipped', { appliedRequestedAt: claim.current.requestedAt });
+      recordOutcome(operation, { kind: 'skippedStale' });
       return;
     }
     if (claim.kind === 'busy') {
-      await delayRedelivery(record, shortDelaySeconds, log);
-      throw new TransientError(
-        'RECORD_BUSY',
-        'another request for this user and provider is running',
+      throw await defer(
+        record,
+        new TransientError('RECORD_BUSY', 'another request for this user and provider is running'),
+        log,
       );
     }
 
@@ -177,55 +227,72 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
         log.warn('request will be retried', { ...failureFields(failure), retryInSeconds: delay });
         throw failure;
       }
-      await store.complete(request, {
+      const failed: Outcome = {
         state: 'FAILED',
         reasonCode: failure.reason,
         reasonMessage: failure.message,
-      });
+      };
+      await store.complete(request, failed);
+      await outcomes.announce(record, settledEvent(request, failed), log, request.receiveCount);
       await deadLetter(record, failure, log, request.requestedAt);
       return;
     }
 
     await store.complete(request, outcome);
+    await outcomes.announceDone(record, settledEvent(request, outcome), log, request);
     log.info('request completed', {
       state: outcome.state,
       action: outcome.action,
       leafStatus: outcome.leafStatus,
       credentialId: outcome.credentialId,
     });
+    recordOutcome(operation, { kind: 'completed', outcome });
   };
 
+  // Module scope in Lambda builds the handler once per execution environment.
+  let coldStart = true;
+
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    if (coldStart) {
+      coldStart = false;
+      recordColdStart(operation);
+    }
     // Per invocation: the processor keeps the batch's state, and a local runner may invoke the
     // handler concurrently.
     const processor = new BatchProcessor(EventType.SQS);
     const limited = createKeyedLimiter(config.recordConcurrency);
 
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => {
-        const parsed = parseCredentialRequest(record, operation);
-        const key = parsed.ok
-          ? `${parsed.request.leafUserId}#${parsed.request.provider}`
-          : record.messageId;
+    try {
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => {
+          const parsed = parseCredentialRequest(record, operation);
+          const key = parsed.ok
+            ? `${parsed.request.leafUserId}#${parsed.request.provider}`
+            : record.messageId;
+          const log = rootLogger.createChild({
+            persistentKeys: recordKeys(record, parsed, operation),
+          });
 
-        return limited(key, async () => {
-          try {
-            await processRecord(record, parsed, context);
-          } catch (error) {
-            const failure = toProvisionerError(error);
-            if (failure.reason === 'INTERNAL_ERROR' || failure.reason === 'AWS_UNAVAILABLE') {
-              rootLogger.error('record failed', {
-                messageId: record.messageId,
-                ...failureFields(failure),
-              });
+          return limited(key, async () => {
+            try {
+              await processRecord(record, parsed, context, log);
+            } catch (error) {
+              const failure = toProvisionerError(error);
+              if (failure.reason === 'INTERNAL_ERROR' || failure.reason === 'AWS_UNAVAILABLE') {
+                log.error('record failed', failureFields(failure));
+              }
+              // Thrown means reported as a batch item failure: SQS delivers the record again.
+              recordOutcome(operation, { kind: 'retried', reasonCode: failure.reason });
+              throw failure;
             }
-            throw failure;
-          }
-        });
-      },
-      processor,
-      { context, throwOnFullBatchFailure: false },
-    );
+          });
+        },
+        processor,
+        { context, throwOnFullBatchFailure: false },
+      );
+    } finally {
+      publishMetrics();
+    }
   };
 };

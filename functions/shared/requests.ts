@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError, type PermanentReason } from './errors';
 import { defaultProvider, isProvider, type Provider } from './providers';
 

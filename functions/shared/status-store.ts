@@ -7,9 +7,21 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from './errors';
+import {
+  type AuditNote,
+  findCurrentByCredentialId,
+  forgetWebhookReceipt,
+  type ObservationEntry,
+  type ObservedRecord,
+  recordAuditNote,
+  recordLeafEvent,
+  scanCurrentRecords,
+  type WebhookReceipt,
+} from './leaf-observations';
 import type { Provider } from './providers';
 import type { CredentialRequest, Operation } from './requests';
 import { statusTableSchema } from './status-table-schema';
+import type { CredentialEvent } from './webhook-event';
 
 /** Where a user's credential for one provider stands, as far as the product knows. */
 export type State = 'PENDING' | 'RETRYING' | 'PROVISIONED' | 'REMOVED' | 'FAILED';
@@ -360,6 +372,80 @@ export class StatusStore {
     } catch (error) {
       throw storeFailure(error, 'history read');
     }
+  }
+
+  /**
+   * The history entry an earlier delivery of this very message ended with, if one did. A
+   * redelivery uses it to announce that end instead of working again. Entries are keyed by the
+   * time they were written (stale ones by `requestedAt`), and a request is taken no earlier than
+   * its `requestedAt` less the clock skew the contract allows, so the range starts a little
+   * before that and the query stays short however long the history is.
+   */
+  async settledEntry(request: CredentialRequest): Promise<HistoryEntry | undefined> {
+    const from = new Date(Date.parse(request.requestedAt) - 10 * 60_000).toISOString();
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: `${partitionKey} = :pk AND ${sortKey} BETWEEN :from AND :to`,
+            FilterExpression: 'messageId = :mid',
+            ExpressionAttributeValues: {
+              ':pk': userKey(request.leafUserId),
+              ':from': `${historyPrefix(request.provider)}${from}`,
+              // `~` sorts after every character of an ISO time.
+              ':to': `${historyPrefix(request.provider)}~`,
+              ':mid': request.messageId,
+            },
+            ScanIndexForward: false,
+            ExclusiveStartKey: start,
+          }),
+        );
+        const item = page.Items?.[0];
+        if (item) {
+          return pick<HistoryEntry>(item, historyFields);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw storeFailure(error, 'history read');
+    }
+
+    return undefined;
+  }
+
+  /** The current records holding this Leaf credential id (Leaf's webhooks name only the id). */
+  findByCredentialId(credentialId: string): Promise<ObservedRecord[]> {
+    return findCurrentByCredentialId(this.#client, this.#table, credentialId);
+  }
+
+  /** Records the status a Leaf webhook event reports, once per signed body; see leaf-observations. */
+  recordLeafStatus(
+    target: Pick<StatusRecord, 'leafUserId' | 'provider'> & { readonly credentialId: string },
+    event: CredentialEvent,
+    receipt: WebhookReceipt,
+  ): Promise<'recorded' | 'duplicate' | 'superseded'> {
+    return recordLeafEvent(this.#client, this.#table, target, event, receipt);
+  }
+
+  /** Forgets a webhook call's receipt, so Leaf's retry of it is applied again. */
+  forgetWebhookReceipt(bodyDigest: string): Promise<void> {
+    return forgetWebhookReceipt(this.#client, this.#table, bodyDigest);
+  }
+
+  /** Every current record, a page at a time, for the scheduled audit. */
+  currentRecords(): AsyncGenerator<ObservedRecord[]> {
+    return scanCurrentRecords(this.#client, this.#table);
+  }
+
+  /** Notes what the scheduled audit found, unless a request changed the record meanwhile. */
+  recordAudit(
+    seen: ObservedRecord,
+    note: AuditNote,
+    history?: ObservationEntry,
+  ): Promise<'recorded' | 'changed'> {
+    return recordAuditNote(this.#client, this.#table, seen, note, history);
   }
 
   #historyItem(

@@ -12,4 +12,9 @@ export const statusTableSchema = {
   sortKey: 'sk',
   /** Finds the current item that holds a Leaf credential id (Leaf's webhooks name only the id). */
   credentialIdIndex: { name: 'byCredentialId', partitionKey: 'credentialId' },
+  /**
+   * Epoch seconds after which DynamoDB may delete an item. Only short-lived items carry it: the
+   * receipts of webhook calls (`WEBHOOK#<body digest>` / `RECEIPT`), kept to refuse replays.
+   */
+  timeToLiveAttribute: 'purgeAfter',
 } as const;

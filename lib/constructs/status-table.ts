@@ -50,6 +50,8 @@ export class StatusTable extends Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      // Only webhook receipts carry it; records and history never expire.
+      timeToLiveAttribute: statusTableSchema.timeToLiveAttribute,
     });
     this.addGlobalSecondaryIndex({
       indexName: statusTableSchema.credentialIdIndex.name,
@@ -82,5 +84,19 @@ export class StatusTable extends Table {
     });
 
     return this.grantStatusRead(grantee).combine(write);
+  }
+
+  /**
+   * Lets the grantee read and write status records and scan the table, as the scheduled audit
+   * does to visit every record. Only the table is scanned, never the index.
+   */
+  grantStatusAudit(grantee: IGrantable): Grant {
+    const scan = Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Scan'],
+      resourceArns: [this.tableArn],
+    });
+
+    return this.grantStatusReadWrite(grantee).combine(scan);
   }
 }

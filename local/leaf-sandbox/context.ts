@@ -2,6 +2,7 @@ import type { TokenIssuer } from './auth';
 import type { CredentialStore } from './state';
 import type { StatsRecorder } from './stats';
 import type { SecondPostMode } from './types';
+import type { WebhookRegistry } from './webhooks';
 
 /** The sandbox state Leaf routes read and change. */
 export interface LeafContext {
@@ -9,6 +10,7 @@ export interface LeafContext {
   readonly store: CredentialStore;
   readonly stats: StatsRecorder;
   readonly secondPost: () => SecondPostMode;
+  readonly webhooks: WebhookRegistry;
 }
 
 /** What a Leaf route sees of a request, body already read. */

@@ -26,6 +26,12 @@ const usersBody = z.union([
 const secondPostBody = z.object({ mode: z.enum(['replace', 'conflict', 'bad-request']) });
 const latencyBody = z.object({ ms: z.number().min(0) });
 const statusBody = z.object({ userId: z.string(), provider: providerSchema, status: z.string() });
+const webhookEventBody = z.object({
+  payload: z.record(z.string(), z.unknown()),
+  signature: z.enum(['valid', 'invalid', 'missing']).optional(),
+  webhookId: z.string().optional(),
+});
+const webhookReplayBody = z.object({ deliveryId: z.string().optional() });
 
 // Lets another process check which secrets are held without ever reading them.
 const fingerprint = (credential: LeafCredential): string =>
@@ -152,6 +158,27 @@ const actions: Readonly<Record<string, Action>> = {
   'POST credential-status': withBody(statusBody, (view, body, path) =>
     attempt(path, () => view.sandbox.setCredentialStatus(body.userId, body.provider, body.status)),
   ),
+  'GET webhooks': (view) =>
+    jsonReply(200, {
+      webhooks: view.sandbox.webhooks(),
+      deliveries: view.sandbox.webhookDeliveries(),
+    }),
+  // Calls to a webhook take a round trip the control API does not wait for: the answer says the
+  // call is on its way, and `GET webhooks` shows how it was answered.
+  'POST webhook-event': withBody(webhookEventBody, (view, { payload, ...options }) => {
+    view.sandbox.sendWebhookEvent(payload, options).catch(() => undefined);
+
+    return jsonReply(202, { sent: view.sandbox.webhooks().length });
+  }),
+  'POST webhook-replay': withBody(webhookReplayBody, (view, { deliveryId }, path) => {
+    const deliveries = view.sandbox.webhookDeliveries();
+    if (!deliveries.some((delivery) => deliveryId === undefined || delivery.id === deliveryId)) {
+      return invalid(path, `deliveryId: no such delivery (given ${deliveryId ?? 'none'})`);
+    }
+    view.sandbox.replayWebhook(deliveryId).catch(() => undefined);
+
+    return jsonReply(202, { sent: 1 });
+  }),
 };
 
 /** Answers a control request (`/__sandbox/...`); no token needed, no faults, not counted. */

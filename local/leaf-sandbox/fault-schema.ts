@@ -7,7 +7,7 @@ const match = z
     method: z.string().optional(),
     path: z.string().optional(),
     pathRegex: z.string().optional(),
-    route: z.enum(['authenticate', 'credentials']).optional(),
+    route: z.enum(['authenticate', 'credentials', 'alerts']).optional(),
   })
   .optional();
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { alerts } from './alerts-route';
 import { authenticate } from './authenticate-route';
 import { readBody } from './body';
 import type { LeafContext, LeafRequest } from './context';
@@ -28,6 +29,8 @@ const routeReply = (context: LeafContext, request: LeafRequest, match: RouteMatc
       return authenticate(context, request);
     case 'credentials':
       return credentials(context, request, match);
+    case 'alerts':
+      return alerts(context, request, match.webhookId);
     default:
       return problemReply(404, request.path, 'routeNotFound', 'No such route');
   }

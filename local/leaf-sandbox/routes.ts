@@ -9,6 +9,7 @@ export type RouteMatch =
       readonly provider: Provider;
       readonly events: boolean;
     }
+  | { readonly route: 'alerts'; readonly webhookId?: string }
   | { readonly route: 'unknown' };
 
 /** Where the control API lives; nothing under it is a Leaf route. */
@@ -16,6 +17,8 @@ export const controlPrefix = '/__sandbox/';
 
 const credentialsPath =
   /^\/services\/usermanagement\/api\/users\/([^/]+)\/(cnhi-credentials|cnhi-field-ops-credentials)(\/events)?$/;
+
+const alertsPath = /^\/services\/alerts\/api\/alerts\/webhooks(?:\/([^/]+))?$/;
 
 const providers: Readonly<Record<string, Provider>> = {
   'cnhi-credentials': 'cnhi',
@@ -43,6 +46,13 @@ export const matchRoute = (path: string): RouteMatch => {
       provider: providers[credentials[2] as string] as Provider,
       events: credentials[3] !== undefined,
     };
+  }
+
+  const alerts = alertsPath.exec(path);
+  if (alerts !== null) {
+    return alerts[1] === undefined
+      ? { route: 'alerts' }
+      : { route: 'alerts', webhookId: decode(alerts[1]) };
   }
 
   return { route: 'unknown' };

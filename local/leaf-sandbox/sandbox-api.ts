@@ -3,8 +3,11 @@ import type {
   FaultRule,
   LeafCredential,
   Provider,
+  RegisteredWebhook,
   SandboxStats,
   SecondPostMode,
+  WebhookDelivery,
+  WebhookEventOptions,
 } from './types';
 
 /** Options of {@link LeafSandbox}; every one can be changed later except the address and key. */
@@ -41,15 +44,35 @@ export interface LeafSandbox {
   setLatency(ms: number): void;
   /** The credential held for a user. @default provider 'cnhi' */
   credentials(userId: string, provider?: Provider): LeafCredential | undefined;
-  /** Changes a held credential's status, as Leaf's background checks do. */
+  /**
+   * Changes a held credential's status, as Leaf's background checks do. A change to
+   * `UNAUTHENTICATED` or `MISSING_PERMISSION` (or `LIMITED_PERMISSION`) also sends the matching
+   * signed credential event to the webhooks registered for it; see {@link settleWebhooks}.
+   */
   setCredentialStatus(userId: string, provider: Provider, status: string): void;
+  /** Webhooks registered through Leaf's alerts API, without their secrets. */
+  webhooks(): RegisteredWebhook[];
+  /** Sends any payload to the registered webhooks, signed as asked; resolves with the calls. */
+  sendWebhookEvent(
+    payload: Readonly<Record<string, unknown>>,
+    options?: WebhookEventOptions,
+  ): Promise<WebhookDelivery[]>;
+  /** Sends a logged webhook call again, byte for byte with its signature; the last by default. */
+  replayWebhook(deliveryId?: string): Promise<WebhookDelivery>;
+  /** Every call made to a webhook (confirmations included), oldest first, up to 1000. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Resolves once every webhook call in flight has been answered or has failed. */
+  settleWebhooks(): Promise<void>;
   /** Appends a fault rule; rules are matched in the order they were added. */
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   /** Makes every token issued so far invalid (401 on next use). */
   expireTokens(): void;
   stats(): SandboxStats;
-  /** Forgets credentials, events, stats and faults, and reseeds; keeps users, owners, tokens. */
+  /**
+   * Forgets credentials, events, stats, faults, webhooks and their calls, and reseeds; keeps
+   * users, owners, tokens.
+   */
   reset(): void;
   /** Stops listening and destroys open sockets, hung and keep-alive ones included. */
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import type { LeafSandbox, LeafSandboxOptions } from './sandbox-api';
 import { CredentialStore } from './state';
 import { StatsRecorder } from './stats';
 import type { SecondPostMode } from './types';
+import { WebhookRegistry } from './webhooks';
 
 export type { LeafSandbox, LeafSandboxOptions } from './sandbox-api';
 export type * from './types';
@@ -68,7 +69,8 @@ export const startLeafSandbox = async (options: LeafSandboxOptions): Promise<Lea
   // Aborted by close() so pending delays end instead of keeping the process alive.
   const closing = new AbortController();
   const sockets = new Set<Socket>();
-  const context: LeafContext = { tokens, store, stats, secondPost: () => secondPost };
+  const webhooks = new WebhookRegistry(closing.signal);
+  const context: LeafContext = { tokens, store, stats, secondPost: () => secondPost, webhooks };
   const pipeline: LeafPipeline = {
     context,
     faults,
@@ -136,7 +138,19 @@ export const startLeafSandbox = async (options: LeafSandboxOptions): Promise<Lea
       latencyMs = checkLatency(ms);
     },
     credentials: (userId, provider = 'cnhi') => store.get(userId, provider),
-    setCredentialStatus: (userId, provider, status) => store.setStatus(userId, provider, status),
+    setCredentialStatus: (userId, provider, status) => {
+      const before = store.get(userId, provider)?.status;
+      store.setStatus(userId, provider, status);
+      const credential = store.get(userId, provider);
+      if (credential !== undefined && status !== before) {
+        webhooks.credentialStatusChanged(provider, credential.id, status);
+      }
+    },
+    webhooks: () => webhooks.list().map(({ secret: _secret, ...webhook }) => webhook),
+    sendWebhookEvent: (payload, eventOptions) => webhooks.send(payload, eventOptions),
+    replayWebhook: (deliveryId) => webhooks.replay(deliveryId),
+    webhookDeliveries: () => webhooks.deliveries(),
+    settleWebhooks: () => webhooks.settle(),
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     expireTokens: () => tokens.expireAll(),
@@ -145,6 +159,7 @@ export const startLeafSandbox = async (options: LeafSandboxOptions): Promise<Lea
       store.clear();
       stats.reset();
       faults.reset();
+      webhooks.clear();
     },
     close: () => {
       closed ??= new Promise<void>((resolve) => {

@@ -40,7 +40,7 @@ export interface LeafCredentialEvent {
 }
 
 /** The Leaf routes a fault rule can target by name. */
-export type LeafRoute = 'authenticate' | 'credentials';
+export type LeafRoute = 'authenticate' | 'credentials' | 'alerts';
 
 /** Which requests a fault rule applies to; every given field must match. */
 export interface FaultMatch {
@@ -114,4 +114,39 @@ export interface SandboxStats {
   readonly faultsInjected: number;
   /** The most recent requests, oldest first, capped at 10 000 entries. */
   readonly log: readonly RequestLogEntry[];
+}
+
+/** A webhook registered through `POST /services/alerts/api/alerts/webhooks`, less its secret. */
+export interface RegisteredWebhook {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+}
+
+/** How a sandbox webhook call is signed: correctly, with a wrong key, or not at all. */
+export type WebhookSignatureMode = 'valid' | 'invalid' | 'missing';
+
+/** Options of a webhook call the test asks for. */
+export interface WebhookEventOptions {
+  /** @default 'valid' */
+  readonly signature?: WebhookSignatureMode;
+  /** Only this webhook. @default every registered webhook */
+  readonly webhookId?: string;
+}
+
+/** One call the sandbox made to a webhook URL. */
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly url: string;
+  /** The payload's `type`; absent for the registration confirmation. */
+  readonly type?: string;
+  readonly signature: WebhookSignatureMode;
+  /** The receiver's HTTP status; 0 when it did not answer. */
+  readonly status: number;
+  /** The exact body sent, as signed. */
+  readonly body: string;
+  /** The delivery this one repeats byte for byte. */
+  readonly replayOf?: string;
 }

@@ -68,7 +68,7 @@ describe('ProvisionerStack', () => {
       const ids = Object.keys(queues);
 
       // THEN
-      expect(ids).toHaveLength(4);
+      expect(ids).toHaveLength(5);
       for (const id of ids) {
         expect(queues[id].Properties.SqsManagedSseEnabled).toBe(true);
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -144,7 +144,7 @@ describe('ProvisionerStack', () => {
   describe('functions', () => {
     it('runs every function on arm64 with Node.js 24, active tracing and JSON logs', () => {
       // GIVEN
-      template.resourceCountIs('AWS::Lambda::Function', 3);
+      template.resourceCountIs('AWS::Lambda::Function', 6);
 
       // WHEN / THEN
       template.allResourcesProperties('AWS::Lambda::Function', {
@@ -323,7 +323,9 @@ describe('ProvisionerStack', () => {
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
 
       // THEN
-      expect(Object.keys(alarms)).toHaveLength(7);
+      // Those of the functions and queues, and 3 on the product's metrics (operations-dashboard),
+      // and 3 on the webhook's and the scheduled audit's metrics.
+      expect(Object.keys(alarms)).toHaveLength(17);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [{ Ref: topicId }],
       });
@@ -406,10 +408,15 @@ describe('ProvisionerStack', () => {
       'DeprovisionFunctionName',
       'DeprovisioningDeadLetterQueueUrl',
       'DeprovisioningQueueUrl',
+      'OutcomeEventBusArn',
+      'OutcomeEventBusName',
       'ProvisionFunctionName',
       'ProvisioningDeadLetterQueueUrl',
       'ProvisioningQueueUrl',
+      'ScheduledAuditFunctionName',
+      'SecretChangeDeadLetterQueueUrl',
       'StatusTableName',
+      'WebhookUrl',
     ]);
   });
 
@@ -444,7 +451,12 @@ describe('ProvisionerStack under cdk-nag', () => {
     );
 
     // THEN
-    expect(packs.map((pack) => pack.name)).toEqual(['AwsSolutions', 'Serverless', 'QueueConsumer']);
+    expect(packs.map((pack) => pack.name)).toEqual([
+      'AwsSolutions',
+      'Serverless',
+      'QueueConsumer',
+      'FunctionUrl',
+    ]);
     expect(findings).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ const consumerEnv = {
   ...leafEnv,
   SOURCE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/provision',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/provision-dlq',
+  OUTCOME_EVENT_BUS_NAME: 'leaf-cnhi-outcomes',
 };
 
 describe('readLeafConfig', () => {
