@@ -16,5 +16,5 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 30_000,
-  collectCoverageFrom: ['functions/**/*.ts', 'lib/**/*.ts', 'local/**/*.ts'],
+  collectCoverageFrom: ['cli/**/*.ts', 'functions/**/*.ts', 'lib/**/*.ts', 'local/**/*.ts'],
 };
