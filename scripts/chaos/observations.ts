@@ -1,9 +1,8 @@
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { HistoryEntry, StatusRecord } from '../../functions/shared/status-store';
 import { statusTableSchema } from '../../functions/shared/status-table-schema';
 import type { LeafCredential } from '../../local/leaf-sandbox/types';
 import type { LocalEnvironment } from '../../local/local-environment';
-import { scanTable } from '../../test/helpers/aws-inspection';
+import { peekQueue, scanTable } from '../../test/helpers/aws-inspection';
 import { type LeafWrites, readLeafWrites } from './leaf-writes';
 import { keyOf, type Provider, type Workload } from './workload';
 
@@ -31,36 +30,16 @@ export interface Observations {
 const hideSeconds = 60;
 
 const readDeadLetters = async (
-  sqs: SQSClient,
   queueUrl: string,
   queue: DeadLetter['queue'],
-): Promise<DeadLetter[]> => {
-  const letters: DeadLetter[] = [];
-  for (;;) {
-    const page = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: hideSeconds,
-        MessageAttributeNames: ['All'],
-        WaitTimeSeconds: 0,
-      }),
-    );
-    if (!page.Messages?.length) {
-      return letters;
-    }
-    for (const message of page.Messages) {
-      const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
-      letters.push({
-        queue,
-        messageId: message.MessageId ?? '',
-        originalMessageId: attribute('originalMessageId'),
-        reasonCode: attribute('reasonCode'),
-        body: message.Body ?? '',
-      });
-    }
-  }
-};
+): Promise<DeadLetter[]> =>
+  (await peekQueue(queueUrl, hideSeconds)).map((message) => ({
+    queue,
+    messageId: message.messageId,
+    originalMessageId: message.attributes.originalMessageId,
+    reasonCode: message.attributes.reasonCode,
+    body: message.body,
+  }));
 
 const sortKeyStarts = (prefix: string) => (item: Record<string, unknown>) =>
   String(item[statusTableSchema.sortKey]).startsWith(prefix);
@@ -72,33 +51,28 @@ const isCurrent = sortKeyStarts('CURRENT#');
  * log. Leaves the dead letters hidden for a minute: read them for leaks before calling this.
  */
 export const observe = async (env: LocalEnvironment, workload: Workload): Promise<Observations> => {
-  const sqs = new SQSClient({});
-  try {
-    const [items, provisioning, deprovisioning, leafWrites] = await Promise.all([
-      scanTable(env.resources.tableName),
-      readDeadLetters(sqs, env.resources.provisioningDlqUrl, 'provisioning'),
-      readDeadLetters(sqs, env.resources.deprovisioningDlqUrl, 'deprovisioning'),
-      readLeafWrites(env, workload.keys),
-    ]);
-    const records = new Map<string, StatusRecord>();
-    for (const item of items.filter(isCurrent)) {
-      const record = item as unknown as StatusRecord;
-      records.set(keyOf(record.leafUserId, record.provider as Provider), record);
-    }
-
-    return {
-      records,
-      history: items.filter(isHistory) as unknown as HistoryEntry[],
-      deadLetters: [...provisioning, ...deprovisioning],
-      leaf: new Map(
-        workload.keys.map((plan) => [
-          plan.key,
-          env.sandbox.credentials(plan.leafUserId, plan.provider),
-        ]),
-      ),
-      leafWrites,
-    };
-  } finally {
-    sqs.destroy();
+  const [items, provisioning, deprovisioning, leafWrites] = await Promise.all([
+    scanTable(env.resources.tableName),
+    readDeadLetters(env.resources.provisioningDlqUrl, 'provisioning'),
+    readDeadLetters(env.resources.deprovisioningDlqUrl, 'deprovisioning'),
+    readLeafWrites(env, workload.keys),
+  ]);
+  const records = new Map<string, StatusRecord>();
+  for (const item of items.filter(isCurrent)) {
+    const record = item as unknown as StatusRecord;
+    records.set(keyOf(record.leafUserId, record.provider as Provider), record);
   }
+
+  return {
+    records,
+    history: items.filter(isHistory) as unknown as HistoryEntry[],
+    deadLetters: [...provisioning, ...deprovisioning],
+    leaf: new Map(
+      workload.keys.map((plan) => [
+        plan.key,
+        env.sandbox.credentials(plan.leafUserId, plan.provider),
+      ]),
+    ),
+    leafWrites,
+  };
 };

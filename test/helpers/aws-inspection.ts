@@ -21,6 +21,7 @@ export const scanTable = async (tableName: string): Promise<Record<string, unkno
 
 /** A queued message as seen by someone reading the queue. */
 export interface PeekedMessage {
+  readonly messageId: string;
   readonly body: string;
   readonly attributes: Record<string, string | undefined>;
 }
@@ -47,6 +48,7 @@ export const peekQueue = async (queueUrl: string, hideSeconds = 2): Promise<Peek
     }
     for (const message of page.Messages) {
       seen.push({
+        messageId: message.MessageId ?? '',
         body: message.Body ?? '',
         attributes: Object.fromEntries(
           Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [
