@@ -1,7 +1,8 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AuditAnswer, AuditFailure, AuditRequest } from '../functions/shared/audit';
 import type { CliClients } from './aws-clients';
-import { ConfigurationError, OperationError } from './errors';
+import { ConfigurationError } from './errors';
+import { invokeJsonFunction } from './invoke-function';
 import type { ProductConfig } from './product-config';
 
 export type AuditResult = AuditAnswer | AuditFailure;
@@ -9,36 +10,11 @@ export type AuditResult = AuditAnswer | AuditFailure;
 const localAuditTimeoutMs = 30_000;
 
 /** Invokes the deployed audit function and returns its answer. */
-export const invokeAuditFunction = async (
+export const invokeAuditFunction = (
   lambda: LambdaClient,
   functionName: string,
   request: AuditRequest,
-): Promise<AuditResult> => {
-  const answer = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'RequestResponse',
-      Payload: new TextEncoder().encode(JSON.stringify(request)),
-    }),
-  );
-  const text = new TextDecoder().decode(answer.Payload ?? new Uint8Array());
-  if (answer.FunctionError) {
-    // The handler answers every failure it knows of; this is a crash or a timeout.
-    let detail = '';
-    try {
-      const error = JSON.parse(text) as { errorType?: string; errorMessage?: string };
-      detail = `: ${error.errorType ?? 'Error'}: ${error.errorMessage ?? ''}`;
-    } catch {
-      // Lambda's error payload is JSON; anything else says nothing more.
-    }
-    throw new OperationError(
-      `the audit function ${functionName} failed (${answer.FunctionError})${detail}`,
-      'its logs are in CloudWatch under /aws/lambda/<function name>',
-    );
-  }
-
-  return JSON.parse(text) as AuditResult;
-};
+): Promise<AuditResult> => invokeJsonFunction<AuditResult>(lambda, functionName, request, 'audit');
 
 /**
  * Runs the audit handler in this process, as the local environment runs every function: against

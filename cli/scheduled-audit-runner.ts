@@ -1,7 +1,8 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ScheduledAuditAnswer } from '../functions/shared/scheduled-audit-handler';
 import type { CliClients } from './aws-clients';
-import { ConfigurationError, OperationError } from './errors';
+import { ConfigurationError } from './errors';
+import { invokeJsonFunction } from './invoke-function';
 import type { ProductConfig } from './product-config';
 
 /** How a run of `audit --all` may go. */
@@ -21,35 +22,17 @@ const concurrency = 4;
  * Invokes the deployed scheduled audit and waits for its answer, up to its 15 minutes. The event
  * says only whether to write; the function's pace and concurrency are the deployment's.
  */
-export const invokeScheduledAudit = async (
+export const invokeScheduledAudit = (
   lambda: LambdaClient,
   functionName: string,
   options: Pick<AuditAllOptions, 'write'>,
-): Promise<ScheduledAuditAnswer> => {
-  const answer = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'RequestResponse',
-      Payload: new TextEncoder().encode(JSON.stringify({ write: options.write })),
-    }),
+): Promise<ScheduledAuditAnswer> =>
+  invokeJsonFunction<ScheduledAuditAnswer>(
+    lambda,
+    functionName,
+    { write: options.write },
+    'scheduled audit',
   );
-  const text = new TextDecoder().decode(answer.Payload ?? new Uint8Array());
-  if (answer.FunctionError) {
-    let detail = '';
-    try {
-      const error = JSON.parse(text) as { errorType?: string; errorMessage?: string };
-      detail = `: ${error.errorType ?? 'Error'}: ${error.errorMessage ?? ''}`;
-    } catch {
-      // Lambda's error payload is JSON; anything else says nothing more.
-    }
-    throw new OperationError(
-      `the scheduled audit function ${functionName} failed (${answer.FunctionError})${detail}`,
-      'its logs are in CloudWatch under /aws/lambda/<function name>',
-    );
-  }
-
-  return JSON.parse(text) as ScheduledAuditAnswer;
-};
 
 /**
  * Runs the scheduled audit's core in this process against the Leaf the configuration names (the
