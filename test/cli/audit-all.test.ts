@@ -1,7 +1,7 @@
 import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
 import { captureOutput } from '../helpers/captured-output';
 import { provisionGrowers } from '../helpers/webhook-setup';
-import { makeWorkDir, removeWorkDir, runCli, writeConfig } from './cli-harness';
+import { makeWorkDir, removeWorkDir, runCli, writeLeafConfig } from './cli-harness';
 
 describe('leaf-cnhi audit --all', () => {
   let env: LocalEnvironment;
@@ -18,13 +18,7 @@ describe('leaf-cnhi audit --all', () => {
       output.restore();
     }
     dir = await makeWorkDir();
-    config = await writeConfig(dir, env.resources, {
-      leaf: {
-        apiBaseUrl: env.sandbox.url,
-        apiOwnerSecretId: env.resources.apiOwnerSecretId,
-        requestTimeoutMs: 3_000,
-      },
-    });
+    config = await writeLeafConfig(dir, env);
   });
 
   afterAll(async () => {

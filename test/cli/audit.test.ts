@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
 import { canaryCredentials } from '../helpers/grower-secrets';
-import { makeWorkDir, removeWorkDir, runCli, writeConfig } from './cli-harness';
+import { makeWorkDir, removeWorkDir, runCli, writeLeafConfig } from './cli-harness';
 
 describe('leaf-cnhi audit', () => {
   let env: LocalEnvironment;
@@ -11,13 +11,7 @@ describe('leaf-cnhi audit', () => {
   beforeAll(async () => {
     env = await startLocalEnvironment();
     dir = await makeWorkDir();
-    config = await writeConfig(dir, env.resources, {
-      leaf: {
-        apiBaseUrl: env.sandbox.url,
-        apiOwnerSecretId: env.resources.apiOwnerSecretId,
-        requestTimeoutMs: 3_000,
-      },
-    });
+    config = await writeLeafConfig(dir, env);
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { OutputStream } from '../../cli/io';
 import { run } from '../../cli/run';
 import type { LocalResources } from '../../local/aws-resources';
+import type { LocalEnvironment } from '../../local/local-environment';
 import { localAwsEndpoint } from '../helpers/aws-env';
 
 /** What one run of the command printed, and how it ended. */
@@ -77,6 +78,22 @@ export const writeConfig = async (
 
   return path;
 };
+
+/**
+ * {@link writeConfig} for a local environment, with the Leaf sandbox and API-owner secret the
+ * commands that call Leaf in-process (audit, migrate, webhook) need.
+ */
+export const writeLeafConfig = (
+  dir: string,
+  env: Pick<LocalEnvironment, 'resources' | 'sandbox'>,
+): Promise<string> =>
+  writeConfig(dir, env.resources, {
+    leaf: {
+      apiBaseUrl: env.sandbox.url,
+      apiOwnerSecretId: env.resources.apiOwnerSecretId,
+      requestTimeoutMs: 3_000,
+    },
+  });
 
 /** SQS's count of the messages on a queue, visible or in flight. */
 export const queueDepth = async (queueUrl: string): Promise<number> => {

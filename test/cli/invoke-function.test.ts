@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { OperationError } from '../../cli/errors';
@@ -7,7 +7,10 @@ import { invokeJsonFunction } from '../../cli/invoke-function';
 // moto runs no Lambda code, so the invoker is tested against Lambda's documented answers.
 describe('invokeJsonFunction', () => {
   const lambda = mockClient(LambdaClient);
-  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  // The SDK wraps a payload in a blob adapter; the invoker only decodes its bytes.
+  const bytes = (text: string) =>
+    new TextEncoder().encode(text) as unknown as InvokeCommandOutput['Payload'];
+  const encode = (value: unknown) => bytes(JSON.stringify(value));
 
   beforeEach(() => lambda.reset());
 
@@ -49,7 +52,7 @@ describe('invokeJsonFunction', () => {
     lambda.on(InvokeCommand).resolves({
       StatusCode: 200,
       FunctionError: 'Unhandled',
-      Payload: new TextEncoder().encode('Task timed out'),
+      Payload: bytes('Task timed out'),
     });
 
     // WHEN

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type MigrationPorts, migrateGrower } from '../../cli/migration';
 import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
 import { canaryCredentials } from '../helpers/grower-secrets';
-import { makeWorkDir, removeWorkDir, runCli, writeConfig } from './cli-harness';
+import { makeWorkDir, removeWorkDir, runCli, writeLeafConfig } from './cli-harness';
 
 /** The FieldOps migration against moto and the Leaf sandbox, with the local run's pollers. */
 describe('FieldOps migration', () => {
@@ -15,13 +15,7 @@ describe('FieldOps migration', () => {
   beforeAll(async () => {
     env = await startLocalEnvironment({ maxAttempts: 2, visibilityTimeoutSeconds: 1 });
     dir = await makeWorkDir();
-    config = await writeConfig(dir, env.resources, {
-      leaf: {
-        apiBaseUrl: env.sandbox.url,
-        apiOwnerSecretId: env.resources.apiOwnerSecretId,
-        requestTimeoutMs: 3_000,
-      },
-    });
+    config = await writeLeafConfig(dir, env);
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { createWebhookHandler } from '../../functions/shared/webhook-receiver';
 import { type FunctionUrlServer, startFunctionUrlServer } from '../../local/function-url-server';
 import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
 import { deleteSecret, newWebhookKey, putWebhookSecret } from '../helpers/webhook-setup';
-import { makeWorkDir, removeWorkDir, runCli, writeConfig } from './cli-harness';
+import { makeWorkDir, removeWorkDir, runCli, writeLeafConfig } from './cli-harness';
 
 describe('leaf-cnhi webhook', () => {
   let env: LocalEnvironment;
@@ -25,13 +25,7 @@ describe('leaf-cnhi webhook', () => {
       }),
     });
     dir = await makeWorkDir();
-    config = await writeConfig(dir, env.resources, {
-      leaf: {
-        apiBaseUrl: env.sandbox.url,
-        apiOwnerSecretId: env.resources.apiOwnerSecretId,
-        requestTimeoutMs: 3_000,
-      },
-    });
+    config = await writeLeafConfig(dir, env);
   });
 
   afterAll(async () => {
