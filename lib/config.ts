@@ -28,9 +28,18 @@ export interface ProvisionerConfig {
    */
   readonly growerSecretPrefix: string;
   /**
-   * Concurrent invocations each queue's event source may start. With `recordConcurrency` it caps
-   * the requests in flight to Leaf, whose rate limit is about 1000 requests a minute.
-   * @default 5
+   * Concurrent invocations each queue's event source may start. It also divides Leaf's rate limit:
+   * each consumer execution environment is paced to
+   * floor((leafRateLimitPerMinute − auditRequestsPerMinute) / (2 queues × maxConcurrency))
+   * requests a minute, so raising it adds no throughput once the pacer binds, only environments.
+   *
+   * The default is Lambda's least value. At Leaf's usual L ≈ 200 ms a record (GET, then POST) takes
+   * about 2 L + 30 ms, so one record in flight makes about 280 requests a minute: 2 queues × 2
+   * environments × 1 record ≈ 1100 a minute, roughly Leaf's limit by concurrency alone, and the
+   * pacer (200 a minute each at the defaults) only trims the peaks; from L ≈ 300 ms it never waits.
+   * With the former 5 × 10 records in flight, concurrency alone asked Leaf for over 9000 a minute
+   * and every record would have queued at the pacer instead.
+   * @default 2
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
    */
   readonly maxConcurrency: number;
@@ -42,14 +51,20 @@ export interface ProvisionerConfig {
    */
   readonly maxAttempts: number;
   /**
-   * Records of one batch a consuming function processes at the same time.
-   * @default 10
+   * Records of one batch a consuming function processes at the same time. One by default, so the
+   * requests in flight stay near what Leaf's limit allows (see `maxConcurrency`): throughput is
+   * set by the pacer's share, and a batch run side by side would only wait at the pacer, every
+   * record holding its lease meanwhile. Raise it together with a lower Leaf latency or a larger
+   * `leafRateLimitPerMinute`.
+   * @default 1
    */
   readonly recordConcurrency: number;
   /**
    * Timeout of the queue-consuming functions. It must cover a whole batch at the worst case of
-   * every Leaf request timing out on every attempt; each queue's visibility timeout is six times it.
-   * @default 30
+   * every Leaf request timing out on every attempt (10 records in turn at the default
+   * `recordConcurrency` 1: 240 s); each queue's visibility timeout is six times it. A normal
+   * batch takes seconds: the timeout only bounds the worst case.
+   * @default 300
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
    */
   readonly consumerTimeoutSeconds: number;
@@ -88,11 +103,20 @@ export interface ProvisionerConfig {
    */
   readonly auditSchedule: string;
   /**
-   * Leaf requests a minute the scheduled audit may make, from 1 to 1000. Leaf's limit (about 1000
-   * a minute) holds for the API owner as a whole, so leave room for provisioning.
+   * Leaf requests a minute the scheduled audit may make; below `leafRateLimitPerMinute`, whose
+   * rest goes to the queue consumers.
    * @default 200
    */
   readonly auditRequestsPerMinute: number;
+  /**
+   * Leaf's rate limit for the API owner as a whole, in requests a minute (Leaf's draft limit is
+   * about 1000). The audit takes `auditRequestsPerMinute` of it and each consumer execution
+   * environment an equal share of the rest, enforced by a pacer in its Leaf client, so the product
+   * stays under the limit by construction whatever the concurrency (the audit function invoked by
+   * hand makes one request per call and is not paced). The share must be at least 1.
+   * @default 1000
+   */
+  readonly leafRateLimitPerMinute: number;
   /**
    * Name of the secret whose `SecretString` is the key Leaf signs webhook calls with (the
    * `secret` given at registration). Must lie outside `growerSecretPrefix` and differ from
@@ -107,16 +131,17 @@ export const defaultConfig: ProvisionerConfig = {
   leafApiBaseUrl: 'https://api.withleaf.io',
   leafApiOwnerSecretName: 'leaf/api-owner',
   growerSecretPrefix: 'leaf/cnhi/',
-  maxConcurrency: 5,
+  maxConcurrency: 2,
   maxAttempts: 5,
-  recordConcurrency: 10,
-  consumerTimeoutSeconds: 30,
+  recordConcurrency: 1,
+  consumerTimeoutSeconds: 300,
   retryBaseDelaySeconds: 10,
   retryMaxDelaySeconds: 900,
   logRetentionDays: RetentionDays.ONE_MONTH,
   bundleAwsSdk: true,
   auditSchedule: 'rate(1 day)',
   auditRequestsPerMinute: 200,
+  leafRateLimitPerMinute: 1000,
   webhookSecretName: 'leaf/webhook',
 };
 
@@ -334,6 +359,44 @@ const requireConsumerTimeout = (config: ProvisionerConfig) => {
   }
 };
 
+/** Queues whose consumers share Leaf's rate limit: provisioning and deprovisioning. */
+export const consumerQueues = 2;
+
+/**
+ * Leaf requests a minute one consumer execution environment may make: the limit less the audit's
+ * share, split evenly over every environment both queues may run at once. Rounded down, so the
+ * shares never add up to more than the limit.
+ */
+export const consumerLeafRequestsPerMinute = (
+  config: Pick<
+    ProvisionerConfig,
+    'leafRateLimitPerMinute' | 'auditRequestsPerMinute' | 'maxConcurrency'
+  >,
+): number =>
+  Math.floor(
+    (config.leafRateLimitPerMinute - config.auditRequestsPerMinute) /
+      (consumerQueues * config.maxConcurrency),
+  );
+
+const requireLeafShares = (config: ProvisionerConfig) => {
+  if (config.auditRequestsPerMinute >= config.leafRateLimitPerMinute) {
+    throw new ConfigError(
+      'auditRequestsPerMinute',
+      config.auditRequestsPerMinute,
+      `must be below leafRateLimitPerMinute (${config.leafRateLimitPerMinute}), which the queue consumers share`,
+    );
+  }
+  if (consumerLeafRequestsPerMinute(config) < 1) {
+    throw new ConfigError(
+      'maxConcurrency',
+      config.maxConcurrency,
+      `leaves each of the ${consumerQueues * config.maxConcurrency} consumer environments less ` +
+        `than 1 Leaf request a minute (leafRateLimitPerMinute ${config.leafRateLimitPerMinute} ` +
+        `less auditRequestsPerMinute ${config.auditRequestsPerMinute}); lower it`,
+    );
+  }
+};
+
 /**
  * Reads, validates and completes the configuration from CDK context. This is the only place
  * that reads context; an invalid value throws a {@link ConfigError} naming the key and the value.
@@ -388,6 +451,13 @@ export const parseConfig = (read: ContextReader): ProvisionerConfig => {
       1,
       1000,
     ),
+    leafRateLimitPerMinute: readInteger(
+      read,
+      'leafRateLimitPerMinute',
+      defaultConfig.leafRateLimitPerMinute,
+      2,
+      1_000_000,
+    ),
     webhookSecretName: readWebhookSecretName(
       read,
       growerSecretPrefix,
@@ -395,6 +465,7 @@ export const parseConfig = (read: ContextReader): ProvisionerConfig => {
     ),
   };
   requireConsumerTimeout(config);
+  requireLeafShares(config);
 
   return config;
 };

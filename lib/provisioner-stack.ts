@@ -7,6 +7,7 @@ import { envNames } from '../functions/shared/env-names';
 import {
   auditTimeout,
   consumerBatchSize,
+  consumerLeafRequestsPerMinute,
   leafRequestLimits,
   type ProvisionerConfig,
   worstLeafTime,
@@ -98,6 +99,7 @@ export class ProvisionerStack extends Stack {
       [envNames.retryBaseDelaySeconds]: String(config.retryBaseDelaySeconds),
       [envNames.retryMaxDelaySeconds]: String(config.retryMaxDelaySeconds),
       [envNames.recordConcurrency]: String(config.recordConcurrency),
+      [envNames.leafRequestsPerMinute]: String(consumerLeafRequestsPerMinute(config)),
     };
 
     this.provision = new QueueConsumerFunction(this, 'Provision', {

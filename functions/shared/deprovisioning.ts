@@ -27,4 +27,5 @@ export const createDeprovisionHandler = (
     sqs: runtime.aws.sqs,
     work: deprovisionCredential(runtime),
     events,
+    leafPaceWaitMs: () => runtime.leaf.paceWaitMs(),
   });

@@ -25,6 +25,11 @@ export const envNames = {
   retryMaxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS',
   /** Records of one batch processed at the same time. */
   recordConcurrency: 'RECORD_CONCURRENCY',
+  /**
+   * Leaf requests a minute one execution environment may make: its share of Leaf's rate limit,
+   * computed by the stack (lib/config.ts). Unset: unpaced, as local tools run.
+   */
+  leafRequestsPerMinute: 'LEAF_REQUESTS_PER_MINUTE',
   /** Name or ARN of the secret holding the key Leaf signs webhook calls with. */
   webhookSecretId: 'LEAF_WEBHOOK_SECRET_ID',
   /** Leaf requests per minute the scheduled audit may make (Leaf's own limit is shared). */

@@ -9,6 +9,8 @@ export interface LeafConfig {
   readonly leafApiOwnerSecretId: string;
   readonly leafRequestTimeoutMs: number;
   readonly statusTableName: string;
+  /** This execution environment's share of Leaf's rate limit; undefined: unpaced. */
+  readonly leafRequestsPerMinute?: number;
 }
 
 /** Configuration of a function fed by a queue (provision and deprovision). */
@@ -67,6 +69,9 @@ export const readLeafConfig = (env: Env): LeafConfig => ({
     60_000,
   ),
   statusTableName: readString(env, envNames.statusTableName),
+  leafRequestsPerMinute: env[envNames.leafRequestsPerMinute]?.trim()
+    ? readInteger(env, envNames.leafRequestsPerMinute, 0, 1, 1_000_000)
+    : undefined,
 });
 
 export const readConsumerConfig = (env: Env): ConsumerConfig => {

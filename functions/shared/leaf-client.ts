@@ -6,6 +6,7 @@ import { classifyLeafError, type LeafCallSite } from './leaf-errors';
 import { leafRequestLimits } from './leaf-limits';
 import { LeafTokenCache, tokenExpiry } from './leaf-token';
 import { defaultFieldOpsEnvironment, type Provider, providers } from './providers';
+import type { RequestPacer } from './request-pacer';
 
 /** Leaf's API-owner account, from its own secret. */
 export interface ApiOwner {
@@ -62,6 +63,11 @@ export interface LeafClientOptions {
   readonly apiOwner: (options: { fresh: boolean }) => Promise<ApiOwner>;
   /** Told about every attempt and token; a throwing observer never fails a call. */
   readonly observer?: LeafClientObserver;
+  /**
+   * Spaces this client's HTTP attempts (token requests and retries included) to stay within its
+   * share of Leaf's rate limit. Absent: unpaced, as local tools run.
+   */
+  readonly pace?: RequestPacer;
 }
 
 /** Per-call limits: the call as a whole, retries included, must end within `budgetMs`. */
@@ -137,11 +143,15 @@ export class LeafClient {
   readonly #tokens: LeafTokenCache;
   readonly #apiOwner: LeafClientOptions['apiOwner'];
   readonly #observer: LeafClientObserver;
+  readonly #pace: RequestPacer | undefined;
+  readonly #requestTimeoutMs: number;
   #ownerRejected = false;
 
   constructor(options: LeafClientOptions) {
     this.#apiOwner = options.apiOwner;
     this.#observer = options.observer ?? {};
+    this.#pace = options.pace;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#http = ky.create({
       prefixUrl: options.baseUrl,
       timeout: options.requestTimeoutMs,
@@ -155,6 +165,11 @@ export class LeafClient {
   /** Tokens obtained from Leaf so far by this client. */
   get authentications(): number {
     return this.#tokens.issued;
+  }
+
+  /** How long a request asked now would wait for its pace slot; 0 when unpaced. */
+  paceWaitMs(): number {
+    return this.#pace?.waitMs() ?? 0;
   }
 
   /** The credential Leaf holds for the user, or undefined when it holds none. */
@@ -220,6 +235,8 @@ export class LeafClient {
         // Authenticating changes nothing at Leaf, so it is safe to repeat after a 5xx or 429.
         retry: this.#retry(20_000, ['post']),
         fetch: this.#timedFetch('AUTHENTICATE'),
+        // No deadline: the token serves every record, so its request waits its turn like any.
+        hooks: { beforeRequest: this.#paced(site) },
       });
       const answer = tokenAnswer.safeParse(await response.json());
       if (!answer.success) {
@@ -273,9 +290,11 @@ export class LeafClient {
           headers: { authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(remaining),
           retry: this.#retry(remaining, ['get', 'delete']),
+          hooks: { beforeRequest: this.#paced(site, deadline) },
         });
       } catch (error) {
-        const failure = await classifyLeafError(error, site);
+        // A refused pace slot arrives as our own error; anything else is ky's or fetch's.
+        const failure = isProvisionerError(error) ? error : await classifyLeafError(error, site);
         if (failure.reason === 'LEAF_UNAUTHORIZED' && !renewed) {
           this.#tokens.invalidate(token);
           continue;
@@ -317,6 +336,36 @@ export class LeafClient {
     };
   }
 
+  /**
+   * The hook that takes a pace slot before each attempt. ky runs beforeRequest hooks ahead of its
+   * per-attempt timeout, and again before every retry, so a wait for a slot never eats into an
+   * attempt's own time. An attempt that would have to wait is made only when a whole attempt
+   * still fits between its slot and `deadline`; otherwise the call fails at once with
+   * NOT_ENOUGH_TIME (the consumer defers the record) instead of waiting and then timing out.
+   */
+  #paced(site: LeafCallSite, deadline?: number): Array<() => Promise<void>> {
+    const pace = this.#pace;
+    if (!pace) {
+      return [];
+    }
+
+    return [
+      async () => {
+        const latestStart =
+          deadline === undefined
+            ? undefined
+            : Math.max(Date.now(), deadline - this.#requestTimeoutMs);
+        if (!(await pace({ latestStart }))) {
+          throw new TransientError(
+            'NOT_ENOUGH_TIME',
+            `no Leaf request slot before the deadline for ${site.method} ${site.route}`,
+            site,
+          );
+        }
+      },
+    ];
+  }
+
   #notify(report: () => void): void {
     try {
       report();
@@ -336,6 +385,8 @@ export class LeafClient {
       backoffLimit: 2_000,
       jitter: true,
       retryOnTimeout: true,
+      // A refused pace slot would only be refused again; undefined leaves ky's own rules.
+      shouldRetry: ({ error }) => (isProvisionerError(error) ? false : undefined),
     };
   }
 

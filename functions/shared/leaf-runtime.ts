@@ -3,6 +3,7 @@ import { type AwsClients, awsClients } from './aws-clients';
 import type { LeafConfig } from './env';
 import { LeafClient } from './leaf-client';
 import { recordLeafCall, recordTokenRenewal } from './metrics';
+import { createRequestPacer } from './request-pacer';
 import { StatusStore } from './status-store';
 
 /** What every function that talks to Leaf builds once per execution environment. */
@@ -21,6 +22,11 @@ export const createLeafRuntime = (
     baseUrl: config.leafApiBaseUrl,
     requestTimeoutMs: config.leafRequestTimeoutMs,
     apiOwner: apiOwnerReader(aws.secrets, config.leafApiOwnerSecretId),
+    // One pacer per execution environment, shared by every record and invocation it serves.
+    pace:
+      config.leafRequestsPerMinute === undefined
+        ? undefined
+        : createRequestPacer(config.leafRequestsPerMinute),
     // The client reports through hooks so it stays free of the functions' metrics.
     observer: {
       onCall: ({ call, durationMs, status }) => recordLeafCall(call, durationMs, status),

@@ -58,4 +58,5 @@ export const createProvisionHandler = (
     sqs: runtime.aws.sqs,
     work: provisionCredential(runtime, config),
     events,
+    leafPaceWaitMs: () => runtime.leaf.paceWaitMs(),
   });

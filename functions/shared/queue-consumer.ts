@@ -38,6 +38,8 @@ export interface QueueConsumerOptions {
   readonly sqs: SQSClient;
   /** Receives every request's outcome, before its message is acknowledged (outcome-delivery.ts). */
   readonly events: OutcomePublisher;
+  /** How long a Leaf request asked now would wait for its pace slot (leaf-client.ts). */
+  readonly leafPaceWaitMs?: () => number;
 }
 
 /** Kept back from Leaf calls to record the outcome and, if need be, dead-letter the message. */
@@ -77,6 +79,7 @@ const failureFields = (failure: ProvisionerError) => ({
  */
 export const createQueueConsumer = (options: QueueConsumerOptions) => {
   const { config, operation, store, sqs, work } = options;
+  const leafPaceWaitMs = options.leafPaceWaitMs ?? (() => 0);
   const outcomes = createOutcomeDelivery(options);
 
   const delayRedelivery = async (record: SQSRecord, seconds: number, log: Logger) => {
@@ -165,8 +168,10 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
     }
     const { request } = parsed;
 
+    // A record that would queue for its first Leaf slot past the point where a whole attempt still
+    // fits is deferred now, before it takes the lease, rather than left to time out mid-way.
     const remainingMs = context.getRemainingTimeInMillis();
-    if (remainingMs < reserveMs + config.leafRequestTimeoutMs) {
+    if (remainingMs < reserveMs + config.leafRequestTimeoutMs + leafPaceWaitMs()) {
       throw await defer(
         record,
         new TransientError('NOT_ENOUGH_TIME', 'too little time left to start the request'),
@@ -218,11 +223,19 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
       const lastAttempt = request.receiveCount >= config.maxAttempts;
       if (failure.retryable && !lastAttempt) {
         await store.recordRetry(request, failure.reason, failure.message);
-        const delay = retryDelaySeconds(
-          request.receiveCount,
-          { baseSeconds: config.retryBaseDelaySeconds, maxSeconds: config.retryMaxDelaySeconds },
-          failure instanceof TransientError ? failure.retryAfterSeconds : undefined,
-        );
+        // NOT_ENOUGH_TIME here means the Leaf client found no pace slot before the deadline: the
+        // request is only deferred, so it comes back as soon as a record that could not start.
+        const delay =
+          failure.reason === 'NOT_ENOUGH_TIME'
+            ? shortDelaySeconds
+            : retryDelaySeconds(
+                request.receiveCount,
+                {
+                  baseSeconds: config.retryBaseDelaySeconds,
+                  maxSeconds: config.retryMaxDelaySeconds,
+                },
+                failure instanceof TransientError ? failure.retryAfterSeconds : undefined,
+              );
         await delayRedelivery(record, delay, log);
         log.warn('request will be retried', { ...failureFields(failure), retryInSeconds: delay });
         throw failure;

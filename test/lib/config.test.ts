@@ -1,6 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ConfigError, defaultConfig, parseConfig } from '../../lib/config';
+import {
+  ConfigError,
+  consumerLeafRequestsPerMinute,
+  defaultConfig,
+  parseConfig,
+} from '../../lib/config';
 
 const readerOf =
   (context: Record<string, unknown>) =>
@@ -80,8 +85,26 @@ describe('parseConfig', () => {
     [{ retryMaxDelaySeconds: 5 }, /^retryMaxDelaySeconds .* between 10 and 43200 \(given 5\)$/],
     [{ bundleAwsSdk: 'yes' }, /^bundleAwsSdk must be true or false \(given "yes"\)$/],
     [{ alarmEmail: 'ops' }, /^alarmEmail must be an e-mail address \(given "ops"\)$/],
-    [{ consumerTimeoutSeconds: 24 }, /^consumerTimeoutSeconds must exceed 24, .* \(given 24\)$/],
-    [{ recordConcurrency: 1 }, /^consumerTimeoutSeconds must exceed 240, .*recordConcurrency 1/],
+    [
+      { consumerTimeoutSeconds: 24, recordConcurrency: 10 },
+      /^consumerTimeoutSeconds must exceed 24, .* \(given 24\)$/,
+    ],
+    [
+      { recordConcurrency: 1, consumerTimeoutSeconds: 30 },
+      /^consumerTimeoutSeconds must exceed 240, .*recordConcurrency 1/,
+    ],
+    [
+      { leafRateLimitPerMinute: 1 },
+      /^leafRateLimitPerMinute .* between 2 and 1000000 \(given 1\)$/,
+    ],
+    [
+      { auditRequestsPerMinute: 1000 },
+      /^auditRequestsPerMinute must be below leafRateLimitPerMinute \(1000\).* \(given 1000\)$/,
+    ],
+    [
+      { maxConcurrency: 500 },
+      /^maxConcurrency leaves each of the 1000 consumer environments less than 1 Leaf request a minute .* \(given 500\)$/,
+    ],
   ])('throws a ConfigError naming the key and the value for %j', (context, message) => {
     // GIVEN
     const read = readerOf(context);
@@ -100,5 +123,30 @@ describe('parseConfig', () => {
 
     // THEN
     expect(config.consumerTimeoutSeconds).toBe(300);
+  });
+
+  it('gives each consumer environment an equal share of what the audit leaves of Leaf’s limit', () => {
+    // GIVEN the defaults: 1000 a minute, 200 for the audit, 2 queues × 2 environments
+    const config = parseConfig(readerOf({}));
+
+    // WHEN
+    const share = consumerLeafRequestsPerMinute(config);
+
+    // THEN
+    expect(share).toBe(200);
+  });
+
+  it('rounds a consumer environment’s share down, so the shares never exceed the limit', () => {
+    // GIVEN 1000 − 100 = 900 a minute over 2 queues × 7 environments
+    const config = parseConfig(
+      readerOf({ maxConcurrency: 7, auditRequestsPerMinute: 100, leafRateLimitPerMinute: 1000 }),
+    );
+
+    // WHEN
+    const share = consumerLeafRequestsPerMinute(config);
+
+    // THEN
+    expect(share).toBe(64);
+    expect(share * 14 + 100).toBeLessThanOrEqual(1000);
   });
 });

@@ -126,7 +126,10 @@ describe('ProvisionerStack', () => {
 
     it('sets each visibility timeout to six times its consumer timeout', () => {
       // GIVEN
-      const { stack: custom, template: customTemplate } = synth({ consumerTimeoutSeconds: 45 });
+      const { stack: custom, template: customTemplate } = synth({
+        consumerTimeoutSeconds: 45,
+        recordConcurrency: 10,
+      });
 
       // WHEN
       const queues = customTemplate.findResources('AWS::SQS::Queue');
@@ -193,12 +196,38 @@ describe('ProvisionerStack', () => {
         [envNames.sourceQueueUrl]: { Ref: logicalId(stack.provision.queue) },
         [envNames.deadLetterQueueUrl]: { Ref: logicalId(stack.provision.deadLetterQueue) },
         [envNames.maxAttempts]: '5',
-        [envNames.recordConcurrency]: '10',
+        [envNames.recordConcurrency]: '1',
+        [envNames.leafRequestsPerMinute]: '200',
+      });
+      expect(variablesOf(stack.deprovision.lambdaFunction)).toMatchObject({
+        [envNames.leafRequestsPerMinute]: '200',
       });
       expect(variablesOf(stack.deprovision.lambdaFunction)).not.toHaveProperty(
         envNames.growerSecretPrefix,
       );
       expect(variablesOf(stack.audit.lambdaFunction)).not.toHaveProperty(envNames.sourceQueueUrl);
+    });
+
+    it('paces each consumer environment to its share of Leaf’s rate limit', () => {
+      // GIVEN (2000 − 400) a minute over 2 queues × 20 environments
+      const { stack: custom, template: customTemplate } = synth({
+        maxConcurrency: 20,
+        leafRateLimitPerMinute: 2000,
+        auditRequestsPerMinute: 400,
+      });
+
+      // WHEN
+      const functions = customTemplate.findResources('AWS::Lambda::Function');
+      const shareOf = (construct: IConstruct) =>
+        functions[logicalId(construct)].Properties.Environment.Variables[
+          envNames.leafRequestsPerMinute
+        ];
+
+      // THEN
+      expect(shareOf(custom.provision.lambdaFunction)).toBe('40');
+      expect(shareOf(custom.deprovision.lambdaFunction)).toBe('40');
+      expect(shareOf(custom.audit.lambdaFunction)).toBeUndefined();
+      expect(shareOf(custom.scheduledAudit.function.lambdaFunction)).toBeUndefined();
     });
   });
 

@@ -35,6 +35,36 @@ describe('readLeafConfig', () => {
     });
   });
 
+  it('reads the execution environment’s share of Leaf’s rate limit when it is set', () => {
+    // GIVEN
+    const env = { ...leafEnv, LEAF_REQUESTS_PER_MINUTE: '200' };
+
+    // WHEN
+    const config = readLeafConfig(env);
+
+    // THEN
+    expect(config.leafRequestsPerMinute).toBe(200);
+  });
+
+  it('leaves Leaf requests unpaced when the share is unset', () => {
+    // GIVEN local tools set no share
+    const env = leafEnv;
+
+    // WHEN
+    const config = readLeafConfig(env);
+
+    // THEN
+    expect(config.leafRequestsPerMinute).toBeUndefined();
+  });
+
+  it('refuses a share below 1 request a minute', () => {
+    // GIVEN
+    const env = { ...leafEnv, LEAF_REQUESTS_PER_MINUTE: '0' };
+
+    // WHEN / THEN
+    expect(() => readLeafConfig(env)).toThrow(/LEAF_REQUESTS_PER_MINUTE must be an integer from 1/);
+  });
+
   it('defaults the request timeout to 8 seconds when it is unset', () => {
     // GIVEN
     const env = leafEnv;

@@ -18,6 +18,34 @@ describe('createRequestPacer', () => {
     expect(slots[3]).toBeGreaterThanOrEqual(145);
   });
 
+  it('refuses a slot later than latestStart and leaves it free for the next caller', async () => {
+    // GIVEN a clock that stands still and one slot taken: the next is 1 s away
+    const clock = 1_000_000;
+    const pace = createRequestPacer(60, () => clock);
+    await pace();
+
+    // WHEN a caller may start no later than half a second from now
+    const refused = await pace({ latestStart: clock + 500 });
+
+    // THEN it is refused, and the slot it did not take is still the next one
+    expect(refused).toBe(false);
+    expect(pace.waitMs()).toBe(1_000);
+  });
+
+  it('tells how long a request asked now would wait', async () => {
+    // GIVEN 600 a minute: 100 ms apart, on a clock that stands still
+    const pace = createRequestPacer(600, () => 0);
+
+    // WHEN two slots are taken
+    const waitBefore = pace.waitMs();
+    await pace();
+    await pace();
+
+    // THEN the next request would wait two intervals
+    expect(waitBefore).toBe(0);
+    expect(pace.waitMs()).toBe(200);
+  });
+
   it('throws when the rate is not above zero', () => {
     // GIVEN
     const rate = 0;
