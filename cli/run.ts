@@ -24,9 +24,12 @@ const commands: readonly Command[] = [
 
 const overview = `Usage: leaf-cnhi <command> [options]
 
-Operates leaf-cnhi-provisioner: sends provisioning requests, shows where each grower's credential
-stands, audits a credential at Leaf, and inspects and redrives the dead-letter queues. It names
-secrets, and never reads or prints one.
+Operates leaf-cnhi-provisioner: sends provisioning requests (one or a file of them), shows where
+each grower's credential stands, audits one credential or all of them at Leaf, moves growers to
+FieldOps, registers Leaf's webhooks, and inspects and redrives the dead-letter queues. Requests
+name secrets; no command prints a secret's value. Only the commands that call Leaf from this
+process (webhook, and audit or migrate against a local environment) read the Leaf API-owner or
+webhook secret.
 
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(13)} ${command.summary}`).join('\n')}

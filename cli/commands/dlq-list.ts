@@ -94,7 +94,7 @@ const run: Command['run'] = async (args, io) => {
   if (waiting && !globals.json) {
     writeLine(
       io.stderr,
-      'fix the cause (see docs/runbook.md), then move them back with: leaf-cnhi dlq redrive',
+      'fix the cause (README, Runbook: Dead-letter queue not empty), then: leaf-cnhi dlq redrive',
     );
   }
 

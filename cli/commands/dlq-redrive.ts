@@ -14,7 +14,7 @@ const help = `Usage: leaf-cnhi dlq redrive [--queue provisioning|deprovisioning]
                          [--method task|copy] [--json]
 
 Moves the messages of each dead-letter queue back to its request queue, and follows the move to
-the end. Fix the cause first (see docs/runbook.md): a request that fails again returns to the
+the end. Fix the cause first (see the README's Runbook): a request that fails again returns to the
 dead-letter queue. Redriving is safe: a request overtaken by a newer one is skipped as stale,
 and one whose work is done already changes nothing at Leaf.
 

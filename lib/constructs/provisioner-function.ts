@@ -113,7 +113,7 @@ export class ProvisionerFunction extends Construct {
 
     this.alarms.push(
       new Alarm(this, 'ErrorsAlarm', {
-        alarmDescription: `${this.node.path} failed an invocation (an error, a timeout or a crash)`,
+        alarmDescription: `${this.node.path} failed an invocation (an error, a timeout or a crash). See README, Runbook: Function errors.`,
         metric: this.lambdaFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -119,7 +119,7 @@ export class QueueConsumerFunction extends ProvisionerFunction {
 
     this.alarms.push(
       new Alarm(this, 'DeadLetterAlarm', {
-        alarmDescription: `${this.node.path} dead-lettered a message; inspect it, then redrive it`,
+        alarmDescription: `${this.node.path} dead-lettered a message; inspect it, then redrive it. See README, Runbook: Dead-letter queue not empty.`,
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: 'Maximum',
@@ -130,7 +130,7 @@ export class QueueConsumerFunction extends ProvisionerFunction {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'OldestMessageAlarm', {
-        alarmDescription: `${this.node.path} is falling behind: a message has waited too long`,
+        alarmDescription: `${this.node.path} is falling behind: a message has waited too long. See README, Runbook: Oldest message too old.`,
         metric: this.queue.metricApproximateAgeOfOldestMessage({
           period: Duration.minutes(5),
           statistic: 'Maximum',

@@ -126,9 +126,14 @@ export class ScheduledAudit extends Construct {
       });
     // A run writes each count once. Hours without a run keep the alarm where the last run left
     // it, so it stays in ALARM until a run finds nothing wrong.
-    const whileLastRunFound = (alarmId: string, metricName: string, what: string) =>
+    const whileLastRunFound = (
+      alarmId: string,
+      metricName: string,
+      what: string,
+      runbookSection: string,
+    ) =>
       new Alarm(this, alarmId, {
-        alarmDescription: `The last scheduled audit found ${what}; see its log, or run leaf-cnhi audit --all`,
+        alarmDescription: `The last scheduled audit found ${what}; see its log, or run leaf-cnhi audit --all. See README, Runbook: ${runbookSection}.`,
         metric: lastRun(metricName),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -141,11 +146,13 @@ export class ScheduledAudit extends Construct {
         'UnhealthyCredentialsAlarm',
         metricNames.unhealthyCredentials,
         'credentials Leaf reports with a status other than OK',
+        'Credentials unhealthy at Leaf',
       ),
       whileLastRunFound(
         'DriftAlarm',
         metricNames.driftedCredentials,
         'records that differ from what Leaf holds',
+        'Records drifted from Leaf',
       ),
     ];
   }

@@ -141,7 +141,7 @@ export class SecretChangeTrigger extends Construct {
     this.alarms = [
       ...this.function.alarms,
       new Alarm(this, 'DeadLetterAlarm', {
-        alarmDescription: `${this.node.path} dropped a secret change; inspect it and re-send the request`,
+        alarmDescription: `${this.node.path} dropped a secret change; inspect it and re-send the request. See README, Runbook: Secret change dead-lettered.`,
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: 'Maximum',

@@ -87,7 +87,7 @@ export class WebhookReceiver extends Construct {
       ...this.function.alarms,
       // The function answers 5xx instead of failing, so its error alarm cannot see these.
       new Alarm(this, 'FailedCallsAlarm', {
-        alarmDescription: `${this.node.path} could not record a Leaf webhook call; Leaf retries it for 4 hours`,
+        alarmDescription: `${this.node.path} could not record a Leaf webhook call; Leaf retries it for about 5.5 hours. See README, Runbook: Webhook calls failing.`,
         metric: new Metric({
           namespace: metricNamespace,
           metricName: metricNames.webhookCalls,
