@@ -1,8 +1,24 @@
 import type { ProvisionConfig } from './env';
-import { readGrowerCredentials } from './grower-secret';
+import { type GrowerCredentials, readGrowerCredentials } from './grower-secret';
 import { createLeafRuntime, type LeafRuntime } from './leaf-runtime';
 import { createOutcomePublisher, type OutcomePublisher } from './outcome-events';
 import { createQueueConsumer, type RequestWork } from './queue-consumer';
+import type { CredentialRequest } from './requests';
+
+/**
+ * Reads the grower's credentials for a request. The consumer starts it beside the claim, so the
+ * two round trips overlap. That is safe when the claim then finds the record a duplicate, stale
+ * or busy: the values stay in this function's memory and are dropped unused (never logged, never
+ * sent), and a failed read is dropped too, so such a record ends exactly as it would have without
+ * the read. What it costs is one Secrets Manager call (and its CloudTrail entry) per such record.
+ */
+export const readRequestCredentials =
+  (runtime: LeafRuntime, config: ProvisionConfig) =>
+  (request: CredentialRequest): Promise<GrowerCredentials> =>
+    readGrowerCredentials(runtime.aws.secrets, request.secretId as string, request.provider, {
+      prefix: config.growerSecretPrefix,
+      apiOwnerSecretId: config.leafApiOwnerSecretId,
+    });
 
 /**
  * Makes Leaf hold exactly the grower's current credentials. What Leaf does with a POST while a
@@ -11,15 +27,10 @@ import { createQueueConsumer, type RequestWork } from './queue-consumer';
  * created. Reading first also settles a POST whose answer was lost: the retry finds it applied.
  */
 export const provisionCredential =
-  (runtime: LeafRuntime, config: ProvisionConfig): RequestWork =>
-  async (request, { budgetMs }) => {
+  (runtime: LeafRuntime): RequestWork<GrowerCredentials> =>
+  async (request, { budgetMs, prepared }) => {
     const { leafUserId, provider } = request;
-    const credentials = await readGrowerCredentials(
-      runtime.aws.secrets,
-      request.secretId as string,
-      provider,
-      { prefix: config.growerSecretPrefix, apiOwnerSecretId: config.leafApiOwnerSecretId },
-    );
+    const credentials = await prepared;
 
     const held = await runtime.leaf.getCredential(leafUserId, provider, { budgetMs: budgetMs() });
     if (held?.holds(credentials)) {
@@ -56,7 +67,8 @@ export const createProvisionHandler = (
     config,
     store: runtime.store,
     sqs: runtime.aws.sqs,
-    work: provisionCredential(runtime, config),
+    work: provisionCredential(runtime),
+    prepare: readRequestCredentials(runtime, config),
     events,
     leafPaceWaitMs: () => runtime.leaf.paceWaitMs(),
   });

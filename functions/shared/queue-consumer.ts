@@ -21,19 +21,30 @@ import { retryDelaySeconds } from './retry-delay';
 import type { Outcome, StatusStore } from './status-store';
 
 /** What a request's work may use while it runs. */
-export interface WorkContext {
+export interface WorkContext<P = undefined> {
   readonly logger: Logger;
   /** Milliseconds a call to Leaf may still take, leaving time to record the outcome. */
   readonly budgetMs: () => number;
+  /** What `prepare` read beside the claim; rejects with its failure, met only by the work. */
+  readonly prepared: Promise<P>;
 }
 
 /** The part that differs between provisioning and deprovisioning: what to do at Leaf. */
-export type RequestWork = (request: CredentialRequest, context: WorkContext) => Promise<Outcome>;
+export type RequestWork<P = undefined> = (
+  request: CredentialRequest,
+  context: WorkContext<P>,
+) => Promise<Outcome>;
 
-export interface QueueConsumerOptions {
+export interface QueueConsumerOptions<P = undefined> {
   readonly operation: Operation;
   readonly config: ConsumerConfig;
-  readonly work: RequestWork;
+  readonly work: RequestWork<P>;
+  /**
+   * A read the work needs, started at the same time as the claim so their round trips overlap.
+   * It must have no effect outside this execution environment: a record that then turns out to
+   * be a duplicate, stale or busy drops what it read, and its failure too.
+   */
+  readonly prepare?: (request: CredentialRequest) => Promise<P>;
   readonly store: StatusStore;
   readonly sqs: SQSClient;
   /** Receives every request's outcome, before its message is acknowledged (outcome-delivery.ts). */
@@ -77,7 +88,7 @@ const failureFields = (failure: ProvisionerError) => ({
  * (permanent failure or last attempt, recorded as FAILED), or left on the queue for a later
  * delivery after a growing delay (transient failure). A record never fails its siblings.
  */
-export const createQueueConsumer = (options: QueueConsumerOptions) => {
+export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions<P>) => {
   const { config, operation, store, sqs, work } = options;
   const leafPaceWaitMs = options.leafPaceWaitMs ?? (() => 0);
   const outcomes = createOutcomeDelivery(options);
@@ -184,6 +195,10 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
       recordOutcome(operation, { kind: 'skippedDuplicate' });
       return;
     }
+    const prepared = options.prepare ? options.prepare(request) : Promise.resolve(undefined as P);
+    // Handled here so a record that never runs its work leaves no unhandled rejection behind; the
+    // work still sees the failure when it awaits `prepared`.
+    prepared.catch(() => undefined);
     const claim = await store.claim(request, remainingMs + leaseMarginMs);
     if (claim.kind === 'duplicate') {
       // Safe: a duplicate's record holds this message's own end, PROVISIONED or REMOVED.
@@ -217,6 +232,7 @@ export const createQueueConsumer = (options: QueueConsumerOptions) => {
       outcome = await work(request, {
         logger: log,
         budgetMs: () => context.getRemainingTimeInMillis() - reserveMs,
+        prepared,
       });
     } catch (error) {
       const failure = toProvisionerError(error);
