@@ -155,16 +155,20 @@ const main = async () => {
       ['Leaf POST', overhead.leafPostMs],
       ['one status write (PutItem)', overhead.statusPutMs],
     ] as const;
+    // The handler's calls, as it makes them: the claim and the secret read overlap (measured
+    // together), then GET, POST, complete and the outcome event. moto serves one call at a time,
+    // so the overlap saves little here; on AWS it saves the secret read's round trip.
     const handlerOnly = [
       ['claim (conditional UpdateItem, the lease)', overhead.claimMs],
       ['complete (TransactWrite: record + history)', overhead.completeMs],
+      ['outcome event (PutEvents)', overhead.publishMs],
     ] as const;
     const handlerCalls =
-      overhead.secretMs +
+      overhead.claimWithSecretMs +
       overhead.leafGetMs +
       overhead.leafPostMs +
-      overhead.claimMs +
-      overhead.completeMs;
+      overhead.completeMs +
+      overhead.publishMs;
     console.log(
       formatTable([
         ...necessary.map(([call, value]) => ({ call, time: ms(value), side: 'necessary' })),
@@ -172,7 +176,7 @@ const main = async () => {
         { call: 'necessary calls in a row', time: ms(overhead.directMs), side: 'direct' },
         { call: 'handler’s calls, summed', time: ms(handlerCalls), side: 'handler' },
         {
-          call: 'claim and secret read side by side (not done today)',
+          call: 'claim and secret read side by side (as the handler does)',
           time: ms(overhead.claimWithSecretMs),
           side: 'option',
         },
@@ -293,6 +297,8 @@ const main = async () => {
       claimMs: round(overhead.claimMs, 1),
       completeMs: round(overhead.completeMs, 1),
       claimWithSecretMs: round(overhead.claimWithSecretMs, 1),
+      publishMs: round(overhead.publishMs, 1),
+      ourCodeMs: round(overhead.handlerMs - handlerCalls, 1),
       secretMs: round(overhead.secretMs, 1),
       statusPutMs: round(overhead.statusPutMs, 1),
       initRatio: round(chosen.initRatio),
@@ -337,7 +343,9 @@ const main = async () => {
           value: ratio(figures.overheadRatio),
           target: `≤ ${targets.overheadRatio}`,
           met: yes(figures.overheadRatio <= targets.overheadRatio),
-          note: 'handler: 3 AWS round trips where the necessary calls need 2',
+          note:
+            'handler: 4 AWS round trips (claim‖secret, complete, PutEvents) where the necessary ' +
+            'calls need 2 (secret, one PutItem); lease, history and event are requirements',
         },
         {
           figure: 'initRatio',
