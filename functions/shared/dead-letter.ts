@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { type ProvisionerError, TransientError } from './errors';
+import { isSecretNameOrArn } from './grower-secret';
 
 // Bodies that must not be copied at all: one carries credentials (secrets never ride on queues),
 // the other is larger than a queue takes.
@@ -41,7 +42,9 @@ const deadLetterBody = (record: SQSRecord, reason: string, requestedAt?: string)
   const copy: Record<string, string> = {};
   for (const field of contractFields) {
     const value = fields[field];
-    if (typeof value === 'string' && value.length <= maxFieldLength) {
+    // A secretId that is no name at all may be the secret itself, pasted in by mistake.
+    const safe = field !== 'secretId' || (typeof value === 'string' && isSecretNameOrArn(value));
+    if (typeof value === 'string' && value.length <= maxFieldLength && safe) {
       copy[field] = value;
     }
   }

@@ -40,6 +40,10 @@ const storedCredentials = z.object({
 const secretNamePattern = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const secretArnPattern = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(.+)$/;
 
+/** Whether a value has the shape of a secret's name or ARN, whatever secret it names. */
+export const isSecretNameOrArn = (value: string): boolean =>
+  secretNamePattern.test(secretName(value));
+
 /** The secret's name, whether the message named it by name or by ARN. */
 export const secretName = (secretId: string): string =>
   secretArnPattern.exec(secretId)?.[1] ?? secretId;

@@ -2,7 +2,7 @@ import ky, { type KyInstance, type RetryOptions } from 'ky';
 import * as z from 'zod';
 import { isProvisionerError, PermanentError, TransientError } from './errors';
 import type { GrowerCredentials } from './grower-secret';
-import { classifyLeafError, type LeafCallSite } from './leaf-errors';
+import { classifyLeafError, isUnanswered, type LeafCallSite } from './leaf-errors';
 import { leafRequestLimits } from './leaf-limits';
 import { LeafTokenCache, tokenExpiry } from './leaf-token';
 import { defaultFieldOpsEnvironment, type Provider, providers } from './providers';
@@ -289,7 +289,7 @@ export class LeafClient {
           json: request.json,
           headers: { authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(remaining),
-          retry: this.#retry(remaining, ['get', 'delete']),
+          retry: this.#retry(remaining, ['get', 'delete'], site.method),
           hooks: { beforeRequest: this.#paced(site, deadline) },
         });
       } catch (error) {
@@ -374,7 +374,7 @@ export class LeafClient {
     }
   }
 
-  #retry(budgetMs: number, methods: RetryOptions['methods']): RetryOptions {
+  #retry(budgetMs: number, methods: RetryOptions['methods'], method?: string): RetryOptions {
     return {
       limit: leafRequestLimits.retryLimit,
       methods,
@@ -385,8 +385,14 @@ export class LeafClient {
       backoffLimit: 2_000,
       jitter: true,
       retryOnTimeout: true,
-      // A refused pace slot would only be refused again; undefined leaves ky's own rules.
-      shouldRetry: ({ error }) => (isProvisionerError(error) ? false : undefined),
+      // A refused pace slot would only be refused again. A DELETE without an answer may still be
+      // applied later: sent again and answered, it would let the caller go on (a POST of the
+      // replacement, a newer request) and be undone by the first. The caller's retry reads Leaf
+      // first instead. Undefined leaves ky's own rules.
+      shouldRetry: ({ error }) =>
+        isProvisionerError(error) || (method === 'DELETE' && isUnanswered(error))
+          ? false
+          : undefined,
     };
   }
 

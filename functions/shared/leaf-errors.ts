@@ -49,6 +49,17 @@ const isAbort = (error: unknown): boolean =>
   nameOf(error) === 'TimeoutError' || nameOf(error) === 'AbortError';
 
 /**
+ * Whether an HTTP attempt went out and got no answer that says what Leaf did with it: a timeout,
+ * a refused, reset or cut connection, or a gateway's 504. A write in that state may still land.
+ */
+export const isUnanswered = (error: unknown): boolean =>
+  isTimeoutError(error) ||
+  isAbort(error) ||
+  error instanceof TypeError ||
+  nameOf(error) === 'TypeError' ||
+  (isHTTPError(error) && error.response.status === 504);
+
+/**
  * Maps whatever a Leaf call threw to a failure class. The status decides first, the body only
  * adds Leaf's error key. The HTTP client's error is deliberately not kept as `cause`: it carries
  * the request, whose body is the grower's credentials.
@@ -118,4 +129,22 @@ export const classifyLeafError = async (
     ...site,
     errorType: kind,
   });
+};
+
+/**
+ * Whether a failed Leaf write may still take effect: the request went out but no answer came back
+ * (a timeout, a cut connection, a gateway's 504), so Leaf may apply it after the caller gave up.
+ * A newer request for the same credential must not act until that write has had time to land.
+ */
+export const mayStillLand = (failure: ProvisionerError): boolean => {
+  const { method, status } = failure.details;
+  if (method !== 'POST' && method !== 'DELETE') {
+    return false;
+  }
+
+  return (
+    failure.reason === 'LEAF_TIMEOUT' ||
+    failure.reason === 'LEAF_CONNECTION_FAILED' ||
+    status === 504
+  );
 };

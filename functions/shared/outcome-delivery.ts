@@ -142,14 +142,16 @@ export const createOutcomeDelivery = (options: OutcomeDeliveryOptions) => {
   /**
    * On a redelivery, announces the end an earlier delivery of this message recorded, and for a
    * failure dead-letters the message again (the earlier attempt may not have). Resolves true when
-   * the message had ended already and nothing else is to be done.
+   * the message had ended already and nothing else is to be done. Only a redelivery is looked up,
+   * by its receive count unless the caller knows better (`redelivered`).
    */
   const replay = async (
     record: SQSRecord,
     request: CredentialRequest,
     log: Logger,
+    redelivered = request.receiveCount > 1,
   ): Promise<boolean> => {
-    if (request.receiveCount <= 1) {
+    if (!redelivered) {
       return false;
     }
     const entry = await store.settledEntry(request);

@@ -1,9 +1,19 @@
 import type { ProvisionConfig } from './env';
-import { type GrowerCredentials, readGrowerCredentials } from './grower-secret';
+import {
+  assertAllowedSecret,
+  type GrowerCredentials,
+  type GrowerSecretPolicy,
+  readGrowerCredentials,
+} from './grower-secret';
 import { createLeafRuntime, type LeafRuntime } from './leaf-runtime';
 import { createOutcomePublisher, type OutcomePublisher } from './outcome-events';
 import { createQueueConsumer, type RequestWork } from './queue-consumer';
 import type { CredentialRequest } from './requests';
+
+const secretPolicy = (config: ProvisionConfig): GrowerSecretPolicy => ({
+  prefix: config.growerSecretPrefix,
+  apiOwnerSecretId: config.leafApiOwnerSecretId,
+});
 
 /**
  * Reads the grower's credentials for a request. The consumer starts it beside the claim, so the
@@ -15,10 +25,12 @@ import type { CredentialRequest } from './requests';
 export const readRequestCredentials =
   (runtime: LeafRuntime, config: ProvisionConfig) =>
   (request: CredentialRequest): Promise<GrowerCredentials> =>
-    readGrowerCredentials(runtime.aws.secrets, request.secretId as string, request.provider, {
-      prefix: config.growerSecretPrefix,
-      apiOwnerSecretId: config.leafApiOwnerSecretId,
-    });
+    readGrowerCredentials(
+      runtime.aws.secrets,
+      request.secretId as string,
+      request.provider,
+      secretPolicy(config),
+    );
 
 /**
  * Makes Leaf hold exactly the grower's current credentials. What Leaf does with a POST while a
@@ -69,6 +81,7 @@ export const createProvisionHandler = (
     sqs: runtime.aws.sqs,
     work: provisionCredential(runtime),
     prepare: readRequestCredentials(runtime, config),
+    check: (request) => assertAllowedSecret(request.secretId as string, secretPolicy(config)),
     events,
     leafPaceWaitMs: () => runtime.leaf.paceWaitMs(),
   });

@@ -4,8 +4,14 @@ import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sendToDeadLetterQueue } from './dead-letter';
 import type { ConsumerConfig } from './env';
-import { type ProvisionerError, TransientError, toProvisionerError } from './errors';
+import {
+  PermanentError,
+  type ProvisionerError,
+  TransientError,
+  toProvisionerError,
+} from './errors';
 import { createKeyedLimiter } from './keyed-limiter';
+import { mayStillLand } from './leaf-errors';
 import { logger as rootLogger } from './logger';
 import { publishMetrics, recordColdStart, recordOutcome } from './metrics';
 import { createOutcomeDelivery } from './outcome-delivery';
@@ -45,6 +51,12 @@ export interface QueueConsumerOptions<P = undefined> {
    * be a duplicate, stale or busy drops what it read, and its failure too.
    */
   readonly prepare?: (request: CredentialRequest) => Promise<P>;
+  /**
+   * Refuses a parsed request before anything about it is stored, by throwing a PermanentError: a
+   * refused request is recorded by its identity only, so a value that failed the check (a secret
+   * pasted where its name belongs, say) reaches neither the status record nor the history.
+   */
+  readonly check?: (request: CredentialRequest) => void;
   readonly store: StatusStore;
   readonly sqs: SQSClient;
   /** Receives every request's outcome, before its message is acknowledged (outcome-delivery.ts). */
@@ -121,10 +133,15 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
     recordOutcome(operation, { kind: 'failed', reasonCode: failure.reason });
   };
 
-  // Leaves the record on the queue for a short while: it has not started, so no attempt is spent.
-  const defer = async (record: SQSRecord, failure: TransientError, log: Logger) => {
-    await delayRedelivery(record, shortDelaySeconds, log);
-    log.info('request deferred', { ...failureFields(failure), retryInSeconds: shortDelaySeconds });
+  // Leaves the record on the queue for a while: it has not started, so no attempt is spent.
+  const defer = async (
+    record: SQSRecord,
+    failure: TransientError,
+    log: Logger,
+    seconds = shortDelaySeconds,
+  ) => {
+    await delayRedelivery(record, seconds, log);
+    log.info('request deferred', { ...failureFields(failure), retryInSeconds: seconds });
 
     return failure;
   };
@@ -200,8 +217,17 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
     // work still sees the failure when it awaits `prepared`.
     prepared.catch(() => undefined);
     const claim = await store.claim(request, remainingMs + leaseMarginMs);
+    // A copy of a message that failed for good ends as it did: dead-lettered with its reason.
+    if (
+      claim.kind === 'duplicate' &&
+      claim.current.state === 'FAILED' &&
+      (await outcomes.replay(record, request, log, true))
+    ) {
+      recordOutcome(operation, { kind: 'skippedDuplicate' });
+      return;
+    }
     if (claim.kind === 'duplicate') {
-      // Safe: a duplicate's record holds this message's own end, PROVISIONED or REMOVED.
+      // Safe: a duplicate's record holds this message's own end.
       await outcomes.announceDone(
         record,
         settledEvent(request, claim.current as Outcome),
@@ -220,10 +246,18 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
       return;
     }
     if (claim.kind === 'busy') {
+      // A lease held after a failed write ends at a known time; coming back once, after it, spends
+      // fewer of this message's receives than asking every few seconds.
+      const { state, leaseExpiresAt } = claim.current;
+      const heldSeconds =
+        state === 'RETRYING' && leaseExpiresAt
+          ? Math.ceil((leaseExpiresAt - Date.now()) / 1000)
+          : 0;
       throw await defer(
         record,
         new TransientError('RECORD_BUSY', 'another request for this user and provider is running'),
         log,
+        Math.max(shortDelaySeconds, heldSeconds),
       );
     }
 
@@ -238,7 +272,11 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
       const failure = toProvisionerError(error);
       const lastAttempt = request.receiveCount >= config.maxAttempts;
       if (failure.retryable && !lastAttempt) {
-        await store.recordRetry(request, failure.reason, failure.message);
+        // A write that may still land keeps the key from newer requests for one more request
+        // timeout: long enough for Leaf to finish what it started, so that whatever runs next reads
+        // its effect instead of being undone by it.
+        const holdMs = mayStillLand(failure) ? config.leafRequestTimeoutMs : 0;
+        await store.recordRetry(request, failure.reason, failure.message, holdMs);
         // NOT_ENOUGH_TIME here means the Leaf client found no pace slot before the deadline: the
         // request is only deferred, so it comes back as soon as a record that could not start.
         const delay =
@@ -278,6 +316,24 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
     recordOutcome(operation, { kind: 'completed', outcome });
   };
 
+  const checked = (parsed: ParseResult): ParseResult => {
+    if (!parsed.ok || !options.check) {
+      return parsed;
+    }
+    const { leafUserId, provider, requestedAt } = parsed.request;
+    try {
+      options.check(parsed.request);
+
+      return parsed;
+    } catch (error) {
+      if (!(error instanceof PermanentError)) {
+        throw error;
+      }
+
+      return { ok: false, error, identity: { leafUserId, provider, requestedAt } };
+    }
+  };
+
   // Module scope in Lambda builds the handler once per execution environment.
   let coldStart = true;
 
@@ -295,7 +351,7 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
       return await processPartialResponse(
         event,
         (record: SQSRecord) => {
-          const parsed = parseCredentialRequest(record, operation);
+          const parsed = checked(parseCredentialRequest(record, operation));
           const key = parsed.ok
             ? `${parsed.request.leafUserId}#${parsed.request.provider}`
             : record.messageId;

@@ -84,12 +84,15 @@ export type Claim =
   | { readonly kind: 'claimed'; readonly previous?: StatusRecord }
   /** A newer request has been applied already; this one must not undo it. */
   | { readonly kind: 'stale'; readonly current: StatusRecord }
-  /** This very message has been applied already (a redelivery). */
+  /** This very message has ended already, done or failed for good (a redelivery). */
   | { readonly kind: 'duplicate'; readonly current: StatusRecord }
   /** Another request for the same user and provider is in flight. */
   | { readonly kind: 'busy'; readonly current: StatusRecord };
 
 const { partitionKey, sortKey } = statusTableSchema;
+
+// The ends a message's own delivery can record; a copy of it that comes again must not work again.
+const settledStates: ReadonlySet<string> = new Set(['PROVISIONED', 'REMOVED', 'FAILED']);
 
 const userKey = (leafUserId: string) => `USER#${leafUserId}`;
 const currentKey = (leafUserId: string, provider: Provider) => ({
@@ -172,7 +175,7 @@ export class StatusStore {
           ConditionExpression:
             '(attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now OR leaseOwner = :mid)' +
             ' AND (attribute_not_exists(requestedAt) OR requestedAt <= :req)' +
-            ' AND NOT (lastMessageId = :mid AND #state IN (:provisioned, :removed))',
+            ' AND NOT (lastMessageId = :mid AND #state IN (:provisioned, :removed, :failed))',
           UpdateExpression:
             'SET leafUserId = :uid, provider = :provider, #state = :pending, operation = :op,' +
             ' requestedAt = :req, lastMessageId = :mid, attempts = :attempts, updatedAt = :at,' +
@@ -187,6 +190,7 @@ export class StatusStore {
             ':req': request.requestedAt,
             ':provisioned': 'PROVISIONED',
             ':removed': 'REMOVED',
+            ':failed': 'FAILED',
             ':uid': request.leafUserId,
             ':provider': request.provider,
             ':pending': 'PENDING',
@@ -217,10 +221,7 @@ export class StatusStore {
       // The record vanished between the two calls; a retry will find the table settled.
       throw new TransientError('RECORD_BUSY', 'status record changed during claim');
     }
-    if (
-      current.lastMessageId === request.messageId &&
-      (current.state === 'PROVISIONED' || current.state === 'REMOVED')
-    ) {
+    if (current.lastMessageId === request.messageId && settledStates.has(current.state)) {
       return { kind: 'duplicate', current };
     }
     if (current.requestedAt > request.requestedAt) {
@@ -283,8 +284,18 @@ export class StatusStore {
     }
   }
 
-  /** Notes a transient failure and releases the lease so the retry, or a newer request, can run. */
-  async recordRetry(request: CredentialRequest, reasonCode: string, reasonMessage: string) {
+  /**
+   * Notes a transient failure and releases the lease so the retry, or a newer request, can run.
+   * With `holdMs`, the lease stays this request's for that long instead: only its own redelivery
+   * may take it back meanwhile (a write it sent may still land at Leaf).
+   */
+  async recordRetry(
+    request: CredentialRequest,
+    reasonCode: string,
+    reasonMessage: string,
+    holdMs = 0,
+  ) {
+    const now = Date.now();
     try {
       await this.#client.send(
         new UpdateCommand({
@@ -293,7 +304,8 @@ export class StatusStore {
           ConditionExpression: 'leaseOwner = :mid',
           UpdateExpression:
             'SET #state = :retrying, reasonCode = :code, reasonMessage = :message,' +
-            ' attempts = :attempts, updatedAt = :at REMOVE leaseOwner, leaseExpiresAt',
+            ' attempts = :attempts, updatedAt = :at' +
+            (holdMs > 0 ? ', leaseExpiresAt = :holdEnd' : ' REMOVE leaseOwner, leaseExpiresAt'),
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':mid': request.messageId,
@@ -301,7 +313,8 @@ export class StatusStore {
             ':code': reasonCode,
             ':message': reasonMessage,
             ':attempts': request.receiveCount,
-            ':at': new Date().toISOString(),
+            ':at': new Date(now).toISOString(),
+            ...(holdMs > 0 ? { ':holdEnd': now + holdMs } : {}),
           },
         }),
       );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createProvisionHandler } from '../../functions/shared/provisioning';
 import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
 import { lambdaContext, sqsEvent, sqsRecord } from '../fixtures/sqs-record';
-import { peekQueue } from '../helpers/aws-inspection';
+import { peekQueue, scanTable } from '../helpers/aws-inspection';
 import { canaryCredentials, canaryMarker } from '../helpers/grower-secrets';
 
 type Row = {
@@ -94,6 +94,14 @@ const catalogue: Row[] = [
   {
     input: 'a secret outside the prefix',
     body: (c) => ({ leafUserId: c.user, secretId: 'prod/db-password' }),
+    reason: 'SECRET_OUTSIDE_PREFIX',
+  },
+  {
+    input: 'a secret value where its name belongs',
+    body: (c) => ({
+      leafUserId: c.user,
+      secretId: JSON.stringify({ clientSecret: `${canaryMarker}-pasted` }),
+    }),
     reason: 'SECRET_OUTSIDE_PREFIX',
   },
   {
@@ -199,5 +207,6 @@ describe('provision handler with bad input', () => {
     }));
     expect(outcomes).toEqual(catalogue.map((row) => ({ input: row.input, reason: row.reason })));
     expect(JSON.stringify(dead)).not.toContain(canaryMarker);
+    expect(JSON.stringify(await scanTable(env.resources.tableName))).not.toContain(canaryMarker);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isProvisionerError, type ProvisionerError } from '../../functions/shared/errors';
 import type { GrowerCredentials } from '../../functions/shared/grower-secret';
 import { LeafClient } from '../../functions/shared/leaf-client';
@@ -286,6 +287,43 @@ describe('LeafClient', () => {
     // THEN
     expect(failure.reason).toBe('LEAF_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
+  it('does not send a DELETE again inside the call when the first may still be applied', async () => {
+    // GIVEN a credential, and Leaf applying the next DELETE only after the client gave up
+    await leaf.createCredential(userId, 'cnhi', canaryCredentials(), budget);
+    sandbox.injectFault({
+      kind: 'latency',
+      ms: 1_300,
+      times: 1,
+      match: { method: 'DELETE', route: 'credentials' },
+    });
+
+    // WHEN
+    const failure = await failureOf(leaf.deleteCredential(userId, 'cnhi', budget));
+
+    // THEN the failure goes to the caller, whose retry reads Leaf first, after one attempt only
+    expect(failure).toMatchObject({ reason: 'LEAF_TIMEOUT', retryable: true });
+    await sleep(600); // until the late DELETE has landed
+    expect(sandbox.stats().writes.delete).toBe(1);
+    expect(sandbox.stats().log.filter((entry) => entry.method === 'DELETE')).toHaveLength(1);
+  });
+
+  it('reads again inside the call when a GET times out', async () => {
+    // GIVEN Leaf answers the first GET only after the client gave up
+    sandbox.injectFault({
+      kind: 'latency',
+      ms: 1_300,
+      times: 1,
+      match: { method: 'GET', route: 'credentials' },
+    });
+
+    // WHEN
+    const held = await leaf.getCredential(userId, 'cnhi', budget);
+
+    // THEN
+    expect(held).toBeUndefined();
+    expect(sandbox.stats().log.filter((entry) => entry.method === 'GET')).toHaveLength(2);
   });
 
   it('treats a DELETE of an absent credential as done', async () => {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createDeprovisionHandler } from '../../functions/shared/deprovisioning';
 import { createProvisionHandler } from '../../functions/shared/provisioning';
 import { type LocalEnvironment, startLocalEnvironment } from '../../local/local-environment';
 import { lambdaContext, sqsEvent, sqsRecord } from '../fixtures/sqs-record';
@@ -101,6 +103,80 @@ describe('provisioning under redelivery and disorder', () => {
       state: 'PROVISIONED',
       action: 'UNCHANGED',
       attempts: 2,
+    });
+  });
+
+  it('ends a message that failed for good the same way when a copy of it comes again', async () => {
+    // GIVEN a message that failed for good: Leaf refused its POST with a 400
+    const grower = await newGrower();
+    const handler = createProvisionHandler(env.provisionConfig);
+    const record = sqsRecord({ leafUserId: grower.leafUserId, secretId: grower.secretId });
+    env.sandbox.injectFault({
+      kind: 'status',
+      status: 400,
+      times: 1,
+      match: { method: 'POST', path: grower.leafUserId },
+    });
+    await handler(sqsEvent([record]), lambdaContext());
+    const requestsBefore = env.sandbox.stats().requests;
+
+    // WHEN SQS hands the same message over once more, as a first delivery
+    const again = await handler(sqsEvent([record]), lambdaContext());
+
+    // THEN it is not worked again: no Leaf call, the record keeps its one end
+    expect(again.batchItemFailures).toEqual([]);
+    expect(env.sandbox.stats().requests).toBe(requestsBefore);
+    const current = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+    expect(current).toMatchObject({ state: 'FAILED', reasonCode: 'LEAF_BAD_REQUEST' });
+    expect(current?.leaseOwner).toBeUndefined();
+    expect(await env.runtime.store.history(grower.leafUserId)).toHaveLength(1);
+  });
+
+  it('lets no newer request act while a timed-out POST may still land at Leaf', async () => {
+    // GIVEN a provision whose POST Leaf applies only after the client has given up
+    const grower = await newGrower();
+    const timeoutMs = 300;
+    const provision = createProvisionHandler({
+      ...env.provisionConfig,
+      leafRequestTimeoutMs: timeoutMs,
+    });
+    const deprovision = createDeprovisionHandler({
+      ...env.deprovisionConfig,
+      leafRequestTimeoutMs: timeoutMs,
+    });
+    env.sandbox.injectFault({
+      kind: 'latency',
+      ms: timeoutMs + 200,
+      times: 1,
+      match: { method: 'POST', path: grower.leafUserId },
+    });
+    const older = sqsRecord({
+      leafUserId: grower.leafUserId,
+      secretId: grower.secretId,
+      requestedAt: minutesAgo(2),
+    });
+    const newer = sqsRecord({ leafUserId: grower.leafUserId, requestedAt: minutesAgo(1) });
+    const again = (record: typeof older) =>
+      sqsEvent([{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }]);
+
+    // WHEN the newer deprovision arrives while the late POST is still on its way
+    const timedOut = await provision(sqsEvent([older]), lambdaContext());
+    const heldAfterFailure = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+    const whileInFlight = await deprovision(sqsEvent([newer]), lambdaContext());
+    await sleep(timeoutMs + 300);
+    const retried = await provision(again(older), lambdaContext());
+    const applied = await deprovision(again(newer), lambdaContext());
+
+    // THEN the deprovision waits, and runs only after the provision settled what Leaf holds
+    expect(timedOut.batchItemFailures).toEqual([{ itemIdentifier: older.messageId }]);
+    expect(heldAfterFailure).toMatchObject({ state: 'RETRYING', reasonCode: 'LEAF_TIMEOUT' });
+    expect(whileInFlight.batchItemFailures).toEqual([{ itemIdentifier: newer.messageId }]);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(applied.batchItemFailures).toEqual([]);
+    expect(env.sandbox.credentials(grower.leafUserId)).toBeUndefined();
+    expect(await env.runtime.store.get(grower.leafUserId, 'cnhi')).toMatchObject({
+      state: 'REMOVED',
+      lastMessageId: newer.messageId,
     });
   });
 

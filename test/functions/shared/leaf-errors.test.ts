@@ -1,9 +1,10 @@
 import { runInNewContext } from 'node:vm';
 import { TimeoutError } from 'ky';
-import { ProvisionerError } from '../../../functions/shared/errors';
+import { PermanentError, ProvisionerError, TransientError } from '../../../functions/shared/errors';
 import {
   classifyLeafError,
   type LeafCallSite,
+  mayStillLand,
   parseRetryAfter,
 } from '../../../functions/shared/leaf-errors';
 
@@ -182,5 +183,64 @@ describe('classifyLeafError', () => {
       'unexpected RangeError on POST /users/{leafUserId}/cnhi-credentials',
     );
     expect(failure.details).toEqual({ ...site, errorType: 'RangeError' });
+  });
+});
+
+describe('mayStillLand', () => {
+  it.each([
+    {
+      call: 'a POST timed out',
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'POST' }),
+      lands: true,
+    },
+    {
+      call: 'a DELETE timed out',
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'DELETE' }),
+      lands: true,
+    },
+    {
+      call: 'a POST lost its connection',
+      failure: new TransientError('LEAF_CONNECTION_FAILED', 'x', { method: 'POST' }),
+      lands: true,
+    },
+    {
+      call: 'a DELETE got a 504',
+      failure: new TransientError('LEAF_SERVER_ERROR', 'x', { method: 'DELETE', status: 504 }),
+      lands: true,
+    },
+    {
+      call: 'a GET timed out',
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'GET' }),
+      lands: false,
+    },
+    {
+      call: 'a POST got a 503',
+      failure: new TransientError('LEAF_SERVER_ERROR', 'x', { method: 'POST', status: 503 }),
+      lands: false,
+    },
+    {
+      call: 'a POST got a 429',
+      failure: new TransientError('LEAF_RATE_LIMITED', 'x', { method: 'POST', status: 429 }),
+      lands: false,
+    },
+    {
+      call: 'a POST got a 400',
+      failure: new PermanentError('LEAF_BAD_REQUEST', 'x', { method: 'POST', status: 400 }),
+      lands: false,
+    },
+    {
+      call: 'an AWS call failed',
+      failure: new TransientError('AWS_UNAVAILABLE', 'x'),
+      lands: false,
+    },
+  ])('answers $lands when $call', ({ failure, lands }) => {
+    // GIVEN a failure as the Leaf client classifies it
+    const classified = failure;
+
+    // WHEN
+    const answer = mayStillLand(classified);
+
+    // THEN only a write that went out unanswered may still land
+    expect(answer).toBe(lands);
   });
 });

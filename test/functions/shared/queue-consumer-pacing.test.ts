@@ -118,6 +118,7 @@ describe('queue consumer and the Leaf pacer', () => {
       expect.objectContaining({ messageId: 'message-1' }),
       'NOT_ENOUGH_TIME',
       'no Leaf request slot before the deadline',
+      0, // held for no time: released
     );
     expect(store.complete).not.toHaveBeenCalled();
     expect(visibilityTimeouts()).toEqual([2]);
