@@ -16,11 +16,17 @@ const cacheSeconds = 300;
  */
 export const apiOwnerReader = (client: SecretsManagerClient, secretId: string) => {
   const provider = new SecretsProvider({ awsSdkV3Client: client });
+  // A value that did not parse is not kept: once an operator fixes the secret, the very next
+  // request reads the fix, so redriving right away works instead of failing for the cache's life.
+  let cachedIsInvalid = false;
 
   return async ({ fresh }: { fresh: boolean }): Promise<ApiOwner> => {
     let raw: unknown;
     try {
-      raw = await provider.get(secretId, { maxAge: cacheSeconds, forceFetch: fresh });
+      raw = await provider.get(secretId, {
+        maxAge: cacheSeconds,
+        forceFetch: fresh || cachedIsInvalid,
+      });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.name : '';
       if (cause === 'ResourceNotFoundException' || cause === 'AccessDeniedException') {
@@ -41,6 +47,7 @@ export const apiOwnerReader = (client: SecretsManagerClient, secretId: string) =
       value = undefined;
     }
     const owner = apiOwnerSchema.safeParse(value);
+    cachedIsInvalid = !owner.success;
     if (!owner.success) {
       throw new PermanentError(
         'API_OWNER_SECRET_INVALID',
