@@ -164,14 +164,7 @@ export const createQueueConsumer = <P = undefined>(options: QueueConsumerOptions
         recordOutcome(operation, { kind: 'failed', reasonCode: parsed.error.reason });
         return;
       }
-      const claim = await store.claim(request, leaseMarginMs);
-      if (claim.kind === 'claimed') {
-        await store.complete(request, {
-          state: 'FAILED',
-          reasonCode: parsed.error.reason,
-          reasonMessage: parsed.error.message,
-        });
-      }
+      await store.recordRefused(request, parsed.error.reason, parsed.error.message);
     }
     const event = refusedEvent(
       record.messageId,

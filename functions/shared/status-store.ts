@@ -349,6 +349,34 @@ export class StatusStore {
     }
   }
 
+  /**
+   * Appends a refused request, one that failed its checks before it was taken, to the history.
+   * The current record is left alone: the request never reached Leaf, so it changes nothing the
+   * record describes, and it must not move the record's `requestedAt` either (a refused copy with
+   * a later fallback time would make the request it stood for look stale once it is fixed).
+   */
+  async recordRefused(request: CredentialRequest, reasonCode: string, reasonMessage: string) {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          // Keyed like a stale request, so a redelivery finds the entry and adds none.
+          Item: this.#historyItem(request, request.requestedAt, {
+            at: new Date().toISOString(),
+            outcome: 'FAILED',
+            reasonCode,
+            reasonMessage,
+          }),
+          ConditionExpression: `attribute_not_exists(${partitionKey})`,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) {
+        throw storeFailure(error, 'history');
+      }
+    }
+  }
+
   async get(leafUserId: string, provider: Provider): Promise<StatusRecord | undefined> {
     try {
       const answer = await this.#client.send(

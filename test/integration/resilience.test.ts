@@ -132,6 +132,62 @@ describe('provisioning under redelivery and disorder', () => {
     expect(await env.runtime.store.history(grower.leafUserId)).toHaveLength(1);
   });
 
+  it('leaves a provisioned record as it was when a malformed request names its user', async () => {
+    // GIVEN a provisioned grower
+    const grower = await newGrower();
+    const handler = createProvisionHandler(env.provisionConfig);
+    await handler(
+      sqsEvent([sqsRecord({ leafUserId: grower.leafUserId, secretId: grower.secretId })]),
+      lambdaContext(),
+    );
+    const before = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+    const malformed = sqsRecord({ leafUserId: grower.leafUserId, secretId: 123 });
+
+    // WHEN
+    const answer = await handler(sqsEvent([malformed]), lambdaContext());
+
+    // THEN the refusal is in the history only; the record still says what Leaf holds
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(before).toMatchObject({ state: 'PROVISIONED', credentialId: expect.any(String) });
+    expect(await env.runtime.store.get(grower.leafUserId, 'cnhi')).toEqual(before);
+    expect(await env.runtime.store.history(grower.leafUserId)).toContainEqual(
+      expect.objectContaining({
+        messageId: malformed.messageId,
+        outcome: 'FAILED',
+        reasonCode: 'MESSAGE_INVALID',
+      }),
+    );
+  });
+
+  it('applies a request after a refused copy of it with a later time', async () => {
+    // GIVEN a copy refused for its requestedAt, as a redrive of it would come, sent after the
+    // request it stood for
+    const grower = await newGrower();
+    const handler = createProvisionHandler(env.provisionConfig);
+    const refused = sqsRecord({
+      leafUserId: grower.leafUserId,
+      secretId: grower.secretId,
+      requestedAt: '2026-01-01T00:00:00', // no zone
+    });
+    await handler(sqsEvent([refused]), lambdaContext());
+
+    // WHEN the request itself comes, dated before the refused copy was sent
+    const real = sqsRecord({
+      leafUserId: grower.leafUserId,
+      secretId: grower.secretId,
+      requestedAt: minutesAgo(1),
+    });
+    const answer = await handler(sqsEvent([real]), lambdaContext());
+
+    // THEN it is applied, not skipped as stale
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(await env.runtime.store.get(grower.leafUserId, 'cnhi')).toMatchObject({
+      state: 'PROVISIONED',
+      lastMessageId: real.messageId,
+    });
+    expect(env.sandbox.credentials(grower.leafUserId)).toBeDefined();
+  });
+
   it('lets no newer request act while a timed-out POST may still land at Leaf', async () => {
     // GIVEN a provision whose POST Leaf applies only after the client has given up
     const grower = await newGrower();
