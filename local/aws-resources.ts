@@ -308,9 +308,22 @@ export const destroyLocalResources = (resources: LocalResources): Promise<void> 
 export interface LocalOutcomeBus {
   readonly eventBusName: string;
   readonly eventBusArn: string;
-  /** Stands in for an onboarding pipeline: a rule on the bus sends it every outcome event. */
+  /**
+   * Stands in for an onboarding pipeline: a rule on the bus sends it every outcome event. Empty
+   * when the bus was made without an observer, as `ruleName` is.
+   */
   readonly observerQueueUrl: string;
   readonly ruleName: string;
+}
+
+export interface OutcomeBusOptions {
+  /**
+   * Whether a rule forwards every event to an observer queue. moto delivers to the target inside
+   * the PutEvents call, where EventBridge delivers after answering; a run that times PutEvents
+   * leaves the observer out so as not to charge the target's delivery to the publisher.
+   * @default true
+   */
+  readonly observe?: boolean;
 }
 
 /**
@@ -318,11 +331,24 @@ export interface LocalOutcomeBus {
  * publishes on it to an SQS queue, so a local run and its tests can read the events. moto delivers
  * to an SQS target as EventBridge does; it needs no queue policy for that.
  */
-export const createOutcomeBus = async (namePrefix: string): Promise<LocalOutcomeBus> => {
+export const createOutcomeBus = async (
+  namePrefix: string,
+  options: OutcomeBusOptions = {},
+): Promise<LocalOutcomeBus> => {
   const events = new EventBridgeClient({});
   const sqs = new SQSClient({});
   try {
     const eventBusName = `${namePrefix}-outcomes`;
+    if (options.observe === false) {
+      const bus = await events.send(new CreateEventBusCommand({ Name: eventBusName }));
+
+      return {
+        eventBusName,
+        eventBusArn: bus.EventBusArn ?? '',
+        observerQueueUrl: '',
+        ruleName: '',
+      };
+    }
     const ruleName = `${namePrefix}-outcomes-observer`;
     const [bus, observer] = await Promise.all([
       events.send(new CreateEventBusCommand({ Name: eventBusName })),
@@ -356,12 +382,14 @@ export const destroyOutcomeBus = async (bus: LocalOutcomeBus): Promise<void> => 
   const events = new EventBridgeClient({});
   const sqs = new SQSClient({});
   try {
-    const { eventBusName: EventBusName, ruleName: Rule } = bus;
-    await events.send(new RemoveTargetsCommand({ Rule, EventBusName, Ids: ['observer'] }));
-    await events.send(new DeleteRuleCommand({ Name: Rule, EventBusName }));
+    const { eventBusName: EventBusName, ruleName: Rule, observerQueueUrl: QueueUrl } = bus;
+    if (Rule) {
+      await events.send(new RemoveTargetsCommand({ Rule, EventBusName, Ids: ['observer'] }));
+      await events.send(new DeleteRuleCommand({ Name: Rule, EventBusName }));
+    }
     await Promise.all([
       events.send(new DeleteEventBusCommand({ Name: EventBusName })),
-      sqs.send(new DeleteQueueCommand({ QueueUrl: bus.observerQueueUrl })),
+      QueueUrl ? sqs.send(new DeleteQueueCommand({ QueueUrl })) : undefined,
     ]);
   } finally {
     events.destroy();

@@ -83,7 +83,8 @@ export const startBenchEnvironment = async (): Promise<BenchEnvironment> => {
     createLocalResources({ namePrefix, apiOwner }),
   ]);
   // The consumers publish each outcome before acknowledging it, as deployed.
-  const outcomeBus = await createOutcomeBus(namePrefix);
+  // No observer rule: moto would deliver to it inside PutEvents, which EventBridge does not.
+  const outcomeBus = await createOutcomeBus(namePrefix, { observe: false });
   const growerSecretIds = await Promise.all(
     Array.from({ length: growerSecretCount }, (_, i) =>
       putGrowerSecret(`${resources.growerSecretPrefix}grower-${i}`, {
