@@ -32,6 +32,11 @@ export interface DeadLetterQueueView {
   readonly url: string;
   /** SQS's own count of visible messages, which may exceed what was shown. */
   readonly approximateCount: number;
+  /**
+   * Messages received by someone else and not yet back (SQS's count of invisible ones): a redrive
+   * under way, or another look. They are not shown, but the queue is not empty.
+   */
+  readonly inFlightCount: number;
   readonly letters: DeadLetter[];
 }
 
@@ -105,17 +110,24 @@ const release = async (sqs: SQSClient, queueUrl: string, receipts: string[]) => 
   }
 };
 
-/** SQS's approximate count of the visible messages on a queue. */
-export const visibleCount = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+/** SQS's approximate counts of the visible and the in-flight (received, invisible) messages. */
+const messageCounts = async (sqs: SQSClient, queueUrl: string) => {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages'],
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
 
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0);
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 };
+
+/** SQS's approximate count of the visible messages on a queue. */
+export const visibleCount = async (sqs: SQSClient, queueUrl: string): Promise<number> =>
+  (await messageCounts(sqs, queueUrl)).visible;
 
 /**
  * Looks at up to `max` messages of a dead-letter queue without taking them: each is received,
@@ -127,7 +139,10 @@ export const peekDeadLetters = async (
   pair: QueuePair,
   max: number,
 ): Promise<DeadLetterQueueView> => {
-  const approximateCount = await visibleCount(sqs, pair.deadLetterUrl);
+  const { visible: approximateCount, inFlight: inFlightCount } = await messageCounts(
+    sqs,
+    pair.deadLetterUrl,
+  );
   const seen = new Map<string, DeadLetter>();
   const receipts: string[] = [];
   try {
@@ -166,6 +181,7 @@ export const peekDeadLetters = async (
     queue: pair.name,
     url: pair.deadLetterUrl,
     approximateCount,
+    inFlightCount,
     letters: [...seen.values()],
   };
 };

@@ -18,7 +18,7 @@ Options:
 
 ${globalOptionsHelp}
 
-Exit status: 0 the dead-letter queues are empty; 1 they hold messages; 2 wrong arguments or
+Exit status: 0 the dead-letter queues are empty; 1 they hold messages (in flight included); 2 wrong arguments or
 missing configuration.`;
 
 const options = {
@@ -29,7 +29,14 @@ const options = {
 const writeView = (out: OutputStream, view: DeadLetterQueueView) => {
   const more =
     view.approximateCount > view.letters.length ? ` (about ${view.approximateCount} in all)` : '';
-  writeLine(out, `${view.queue} dead-letter queue: ${view.letters.length} message(s)${more}`);
+  const inFlight =
+    view.inFlightCount > 0
+      ? `, ${view.inFlightCount} more in flight (received elsewhere, e.g. a redrive; look again shortly)`
+      : '';
+  writeLine(
+    out,
+    `${view.queue} dead-letter queue: ${view.letters.length} message(s)${more}${inFlight}`,
+  );
   if (view.letters.length === 0) {
     return;
   }
@@ -48,19 +55,22 @@ const writeView = (out: OutputStream, view: DeadLetterQueueView) => {
     })),
     '',
   );
-  // The messages differ little within a code; one of each, with a count, keeps the table narrow.
-  const reasons = new Map<string, { count: number; message: string }>();
+  // One message per code, with a count, keeps the summary short; when the messages of a code
+  // differ, it says so rather than pass the first off as every one's.
+  const reasons = new Map<string, { count: number; message: string; varies: boolean }>();
   for (const letter of view.letters) {
     const code = letter.reasonCode ?? '(no reason code)';
+    const message = letter.reasonMessage ?? '';
     const seen = reasons.get(code);
     reasons.set(code, {
       count: (seen?.count ?? 0) + 1,
-      message: seen?.message ?? letter.reasonMessage ?? '',
+      message: seen?.message ?? message,
+      varies: (seen?.varies ?? false) || (seen !== undefined && seen.message !== message),
     });
   }
   writeLine(out);
-  for (const [code, { count, message }] of reasons) {
-    writeLine(out, `  ${code} ×${count}: ${message}`);
+  for (const [code, { count, message, varies }] of reasons) {
+    writeLine(out, `  ${code} ×${count}: ${message}${varies ? ' (and other messages)' : ''}`);
   }
 };
 
@@ -90,7 +100,9 @@ const run: Command['run'] = async (args, io) => {
     });
   }
 
-  const waiting = views.some((view) => view.letters.length > 0 || view.approximateCount > 0);
+  const waiting = views.some(
+    (view) => view.letters.length > 0 || view.approximateCount > 0 || view.inFlightCount > 0,
+  );
   if (waiting && !globals.json) {
     writeLine(
       io.stderr,

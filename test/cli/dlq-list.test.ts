@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sendToDeadLetterQueue } from '../../functions/shared/dead-letter';
 import { PermanentError, TransientError } from '../../functions/shared/errors';
 import {
@@ -121,6 +121,25 @@ describe('leaf-cnhi dlq list', () => {
     ]);
     const [queue] = JSON.parse(second.stdout).queues;
     expect(queue.messages).toHaveLength(2);
+  });
+
+  it('counts messages someone else has received as waiting, not as an empty queue', async () => {
+    // GIVEN every dead letter taken by another reader, as a redrive under way would
+    await deadLetterThree();
+    await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: resources.provisioningDlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+      }),
+    );
+
+    // WHEN
+    const result = await runCli(['dlq', 'list', '--queue', 'provisioning', '--config', config]);
+
+    // THEN
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('0 message(s), 2 more in flight');
   });
 
   it('exits 0 when the dead-letter queues are empty', async () => {
