@@ -328,25 +328,11 @@ export class StatusStore {
 
   /** Appends a stale request to the history without touching the current record. */
   async recordStale(request: CredentialRequest, current: StatusRecord): Promise<void> {
-    try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#table,
-          // Keyed by the request's own time, so a redelivery of it finds the entry and adds none.
-          Item: this.#historyItem(request, request.requestedAt, {
-            at: new Date().toISOString(),
-            outcome: 'SKIPPED_STALE',
-            reasonCode: 'STALE_REQUEST',
-            reasonMessage: `a newer request (${current.requestedAt}) was applied first`,
-          }),
-          ConditionExpression: `attribute_not_exists(${partitionKey})`,
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) {
-        throw storeFailure(error, 'history');
-      }
-    }
+    await this.#appendOnce(request, {
+      outcome: 'SKIPPED_STALE',
+      reasonCode: 'STALE_REQUEST',
+      reasonMessage: `a newer request (${current.requestedAt}) was applied first`,
+    });
   }
 
   /**
@@ -356,16 +342,22 @@ export class StatusStore {
    * a later fallback time would make the request it stood for look stale once it is fixed).
    */
   async recordRefused(request: CredentialRequest, reasonCode: string, reasonMessage: string) {
+    await this.#appendOnce(request, { outcome: 'FAILED', reasonCode, reasonMessage });
+  }
+
+  // A history entry for a request that did not take the record, keyed by the request's own time,
+  // so a redelivery of it finds the entry and adds none.
+  async #appendOnce(
+    request: CredentialRequest,
+    entry: { outcome: 'FAILED' | 'SKIPPED_STALE'; reasonCode: string; reasonMessage: string },
+  ): Promise<void> {
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          // Keyed like a stale request, so a redelivery finds the entry and adds none.
           Item: this.#historyItem(request, request.requestedAt, {
             at: new Date().toISOString(),
-            outcome: 'FAILED',
-            reasonCode,
-            reasonMessage,
+            ...entry,
           }),
           ConditionExpression: `attribute_not_exists(${partitionKey})`,
         }),

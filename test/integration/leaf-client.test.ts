@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProvisionerError, type ProvisionerError } from '../../functions/shared/errors';
 import type { GrowerCredentials } from '../../functions/shared/grower-secret';
 import { LeafClient } from '../../functions/shared/leaf-client';
 import type { FaultRule, LeafSandbox } from '../../local/leaf-sandbox/server';
 import { startLeafSandbox } from '../../local/leaf-sandbox/server';
+import { failureOf } from '../helpers/failure-of';
 import { canaryCredentials as canaryCredentialsOf } from '../helpers/grower-secrets';
 
 const owner = { username: 'owner@example.test', password: 'CANARY-owner-password' };
@@ -13,18 +13,6 @@ const canaryCredentials = (): GrowerCredentials => ({
   ...canaryCredentialsOf(),
   clientEnvironment: 'STAGE',
 });
-
-const failureOf = async (promise: Promise<unknown>): Promise<ProvisionerError> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (isProvisionerError(error)) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-};
 
 /** The Leaf client against the Leaf sandbox over loopback: real HTTP, real retries and timeouts. */
 describe('LeafClient', () => {

@@ -2,22 +2,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { apiOwnerReader } from '../../../functions/shared/api-owner';
-import { isProvisionerError } from '../../../functions/shared/errors';
+import { failureOf } from '../../helpers/failure-of';
 
 const secretId = 'leaf/api-owner';
 const owner = { username: 'owner@example.test', password: 'CANARY-owner-password' };
-
-const failureOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (isProvisionerError(error)) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected the read to fail');
-};
 
 describe('apiOwnerReader', () => {
   const secrets = mockClient(SecretsManagerClient);
