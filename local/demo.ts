@@ -39,7 +39,8 @@ const main = async () => {
     );
     for (const grower of growers) {
       env.sandbox.addUser(grower.leafUserId);
-      await env.putGrowerSecret(`${grower.name}/${grower.provider}`, {
+      // Named as the secret-change trigger expects: <prefix><provider>/<leafUserId>.
+      await env.putGrowerSecret(`${grower.provider}/${grower.leafUserId}`, {
         clientId: `demo-client-${grower.name}`,
         clientSecret: `demo-secret-${randomUUID()}`,
         subscriptionKey: `demo-subscription-${randomUUID()}`,
@@ -53,7 +54,7 @@ const main = async () => {
     for (const grower of growers) {
       await env.enqueueProvision({
         leafUserId: grower.leafUserId,
-        secretId: `${env.resources.growerSecretPrefix}${grower.name}/${grower.provider}`,
+        secretId: `${env.resources.growerSecretPrefix}${grower.provider}/${grower.leafUserId}`,
         provider: grower.provider,
         correlationId: `demo-${grower.name}`,
       });
@@ -62,7 +63,8 @@ const main = async () => {
     const unknownUser = randomUUID();
     await env.enqueueProvision({
       leafUserId: unknownUser,
-      secretId: `${env.resources.growerSecretPrefix}grower-1/cnhi`,
+      // grower-1's own secret, sent for a Leaf user the sandbox does not know
+      secretId: `${env.resources.growerSecretPrefix}cnhi/${growers[0]?.leafUserId}`,
       correlationId: 'demo-unknown-user',
     });
     // One transient Leaf failure, to show a retry that ends well.
