@@ -1,3 +1,4 @@
+import { isProvisionerError } from '../functions/shared/errors';
 import { CliError, type ExitCode, exitCodes } from './errors';
 import type { CliIo } from './io';
 import { writeLine } from './output';
@@ -72,7 +73,10 @@ export const reportFailure = (error: unknown, io: CliIo): ExitCode => {
   const explained: Explained =
     error instanceof CliError
       ? { exitCode: error.exitCode, message: error.message, hint: error.hint }
-      : explainAwsError(error);
+      : isProvisionerError(error)
+        ? // The product's own failures (a local audit, say) read as they do in its records.
+          { exitCode: exitCodes.failure, message: `${error.reason}: ${error.message}` }
+        : explainAwsError(error);
   writeLine(io.stderr, `leaf-cnhi: ${explained.message}`);
   if (explained.hint) {
     writeLine(io.stderr, `  ${explained.hint}`);
