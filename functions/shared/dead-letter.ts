@@ -6,6 +6,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { type ProvisionerError, TransientError } from './errors';
 import { isSecretNameOrArn } from './grower-secret';
+import { contractFieldShapes } from './requests';
 
 // Bodies that must not be copied at all: one carries credentials (secrets never ride on queues),
 // the other is larger than a queue takes.
@@ -42,9 +43,9 @@ const deadLetterBody = (record: SQSRecord, reason: string, requestedAt?: string)
   const copy: Record<string, string> = {};
   for (const field of contractFields) {
     const value = fields[field];
-    // A secretId that is no name at all may be the secret itself, pasted in by mistake.
-    const safe = field !== 'secretId' || (typeof value === 'string' && isSecretNameOrArn(value));
-    if (typeof value === 'string' && value.length <= maxFieldLength && safe) {
+    // A value not shaped like its field may be a secret pasted in by mistake: it is left out.
+    const shaped = field === 'secretId' ? isSecretNameOrArn : contractFieldShapes[field];
+    if (typeof value === 'string' && value.length <= maxFieldLength && shaped?.(value)) {
       copy[field] = value;
     }
   }

@@ -60,6 +60,20 @@ const correlationIdSchema = z
   .regex(/^[\w.:/@+=-]{1,128}$/, 'letters, digits and ._:/@+=- only, at most 128');
 const secretIdSchema = z.string().min(1).max(2048);
 
+/**
+ * The shape each non-secret contract field may have, valid request or not. Only values of that
+ * shape are ever copied out of a body (into a dead letter): a value of another shape may be a
+ * credential pasted into the wrong field. The secretId's shape is the secret name's
+ * (grower-secret.ts).
+ */
+export const contractFieldShapes: Readonly<Record<string, (value: string) => boolean>> = {
+  leafUserId: (value) => uuidPattern.test(value),
+  provider: (value) => isProvider(value),
+  // Dates only, with or without a zone: a copy keeps a refused date so its redrive is refused too.
+  requestedAt: (value) => /^[\d:.+TZ -]{1,40}$/.test(value),
+  correlationId: (value) => correlationIdSchema.safeParse(value).success,
+};
+
 // `client_secret` and `client-secret` are the same key to a producer. Deeper than any contract
 // field, a body is taken as holding credentials: it could hide them, and it is never copied.
 const holdsCredentials = (value: unknown, depth = 0): boolean => {

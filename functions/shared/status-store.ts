@@ -234,12 +234,17 @@ export class StatusStore {
   /** Records how a claimed request ended, releases its lease and appends it to the history. */
   async complete(request: CredentialRequest, outcome: Outcome): Promise<void> {
     const at = new Date().toISOString();
+    // A failure leaves what the record last knew of Leaf's credential: most failures never reach
+    // Leaf, and webhooks find the user by the credential id. The audit settles any difference.
+    const leaf =
+      outcome.state === 'FAILED'
+        ? {}
+        : { leafStatus: outcome.leafStatus, credentialId: outcome.credentialId };
     const set: Record<string, unknown> = {
       state: outcome.state,
       updatedAt: at,
       attempts: request.receiveCount,
-      leafStatus: outcome.leafStatus,
-      credentialId: outcome.credentialId,
+      ...leaf,
       action: outcome.action,
       reasonCode: outcome.reasonCode,
       reasonMessage: outcome.reasonMessage,

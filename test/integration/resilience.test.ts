@@ -159,6 +159,30 @@ describe('provisioning under redelivery and disorder', () => {
     );
   });
 
+  it('keeps the credential id when a later request fails before reaching Leaf', async () => {
+    // GIVEN a provisioned grower
+    const grower = await newGrower();
+    const handler = createProvisionHandler(env.provisionConfig);
+    await handler(
+      sqsEvent([sqsRecord({ leafUserId: grower.leafUserId, secretId: grower.secretId })]),
+      lambdaContext(),
+    );
+    const before = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+
+    // WHEN a newer request names a secret that does not exist
+    const missing = `${env.resources.growerSecretPrefix}cnhi/missing-${grower.leafUserId}`;
+    await handler(
+      sqsEvent([sqsRecord({ leafUserId: grower.leafUserId, secretId: missing })]),
+      lambdaContext(),
+    );
+
+    // THEN the record says the request failed, and still names the credential Leaf holds
+    const after = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+    expect(after).toMatchObject({ state: 'FAILED', reasonCode: 'SECRET_NOT_FOUND' });
+    expect(after?.credentialId).toBe(before?.credentialId);
+    expect(env.sandbox.credentials(grower.leafUserId)?.id).toBe(before?.credentialId);
+  });
+
   it('applies a request after a refused copy of it with a later time', async () => {
     // GIVEN a copy refused for its requestedAt, as a redrive of it would come, sent after the
     // request it stood for

@@ -75,18 +75,34 @@ describe('sendToDeadLetterQueue', () => {
 
   it('copies only the contract fields when no requestedAt is known', async () => {
     // GIVEN a body with a contract field and an unknown field that could hold anything
-    const record = sqsRecord({
-      leafUserId: 'not-a-uuid',
-      note: canary,
-      provider: { nested: canary },
-    });
-    const failure = new PermanentError('INVALID_LEAF_USER_ID', 'leafUserId must be a UUID');
+    const record = sqsRecord({ leafUserId, note: canary, provider: { nested: canary } });
+    const failure = new PermanentError('SECRET_NOT_FOUND', 'grower secret not found');
 
     // WHEN
     await sendToDeadLetterQueue(new SQSClient({}), queueUrl, record, failure);
 
     // THEN
-    expect(JSON.parse(sent().MessageBody ?? '')).toEqual({ leafUserId: 'not-a-uuid' });
+    expect(JSON.parse(sent().MessageBody ?? '')).toEqual({ leafUserId });
+  });
+
+  const pasted = JSON.stringify({ clientSecret: canary });
+
+  it.each([
+    { field: 'leafUserId', body: { leafUserId: pasted } },
+    { field: 'secretId', body: { leafUserId, secretId: pasted } },
+    { field: 'provider', body: { leafUserId, provider: pasted } },
+    { field: 'requestedAt', body: { leafUserId, requestedAt: canary } },
+    { field: 'correlationId', body: { leafUserId, correlationId: pasted } },
+  ])('leaves out a $field that is not shaped like one, as a pasted secret is', async ({ body }) => {
+    // GIVEN a credential put where a contract field belongs
+    const record = sqsRecord(body);
+    const failure = new PermanentError('MESSAGE_INVALID', 'a field is of the wrong shape');
+
+    // WHEN
+    await sendToDeadLetterQueue(new SQSClient({}), queueUrl, record, failure);
+
+    // THEN
+    expect(sent().MessageBody).not.toContain(canary);
   });
 
   it.each([
