@@ -1,3 +1,4 @@
+import { isSecretNameOrArn } from '../functions/shared/grower-secret';
 import {
   checkRequestBody,
   type OperationName,
@@ -86,6 +87,15 @@ export const planRequests = (
     }
     if (operation === 'deprovision' && fields.secretId !== undefined) {
       problems.push({ line: row.line, message: 'secretId belongs to provision requests only' });
+      continue;
+    }
+    // Checked here, not only by the function, so a secret's value never reaches the queue at all.
+    if (typeof fields.secretId === 'string' && !isSecretNameOrArn(fields.secretId)) {
+      problems.push({
+        line: row.line,
+        message:
+          "secretId must be a secret's name or ARN: a message never carries the secret itself",
+      });
       continue;
     }
 

@@ -66,6 +66,29 @@ describe('planRequests', () => {
     ]);
   });
 
+  it('refuses a secretId that holds a value instead of naming a secret', () => {
+    // GIVEN a secret's value where its name belongs
+    const rows = [
+      {
+        line: 4,
+        fields: { leafUserId: randomUUID(), secretId: '{"clientSecret":"CANARY-pasted"}' },
+      },
+    ];
+
+    // WHEN
+    const { requests, problems } = planRequests(rows, 'provision');
+
+    // THEN nothing is planned, and the problem does not repeat the value
+    expect(requests).toEqual([]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        line: 4,
+        message: expect.stringContaining("secret's name or ARN"),
+      }),
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('CANARY');
+  });
+
   it('refuses fields the contract does not name', () => {
     // GIVEN
     const rows = [{ line: 2, fields: { leafUserId: randomUUID(), secretID: 'leaf/cnhi/c' } }];
