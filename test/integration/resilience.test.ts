@@ -39,6 +39,18 @@ describe('provisioning under redelivery and disorder', () => {
     return { leafUserId, secretId };
   };
 
+  const provisionedGrower = async () => {
+    const grower = await newGrower();
+    const handler = createProvisionHandler(env.provisionConfig);
+    await handler(
+      sqsEvent([sqsRecord({ leafUserId: grower.leafUserId, secretId: grower.secretId })]),
+      lambdaContext(),
+    );
+    const before = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+
+    return { grower, handler, before };
+  };
+
   it('applies a message delivered twice only once, with one transition in the history', async () => {
     // GIVEN one message, handed to the handler twice as a redelivery would
     const grower = await newGrower();
@@ -134,13 +146,7 @@ describe('provisioning under redelivery and disorder', () => {
 
   it('leaves a provisioned record as it was when a malformed request names its user', async () => {
     // GIVEN a provisioned grower
-    const grower = await newGrower();
-    const handler = createProvisionHandler(env.provisionConfig);
-    await handler(
-      sqsEvent([sqsRecord({ leafUserId: grower.leafUserId, secretId: grower.secretId })]),
-      lambdaContext(),
-    );
-    const before = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+    const { grower, handler, before } = await provisionedGrower();
     const malformed = sqsRecord({ leafUserId: grower.leafUserId, secretId: 123 });
 
     // WHEN
@@ -161,13 +167,7 @@ describe('provisioning under redelivery and disorder', () => {
 
   it('keeps the credential id when a later request fails before reaching Leaf', async () => {
     // GIVEN a provisioned grower
-    const grower = await newGrower();
-    const handler = createProvisionHandler(env.provisionConfig);
-    await handler(
-      sqsEvent([sqsRecord({ leafUserId: grower.leafUserId, secretId: grower.secretId })]),
-      lambdaContext(),
-    );
-    const before = await env.runtime.store.get(grower.leafUserId, 'cnhi');
+    const { grower, handler, before } = await provisionedGrower();
 
     // WHEN a newer request names a secret that does not exist
     const missing = `${env.resources.growerSecretPrefix}cnhi/missing-${grower.leafUserId}`;
