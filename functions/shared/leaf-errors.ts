@@ -69,12 +69,14 @@ export const classifyLeafError = async (
   site: LeafCallSite,
 ): Promise<ProvisionerError> => {
   const where = `${site.method} ${site.route}`;
+  // Marked here, once, for whoever must know whether the request may still take effect.
+  const mark = isUnanswered(error) ? { unanswered: true } : {};
 
   if (isHTTPError(error)) {
     const { status } = error.response;
     const retryAfterSeconds = parseRetryAfter(error.response.headers.get('retry-after'));
     const errorKey = await errorKeyOf(error.response);
-    const details = { status, method: site.method, route: site.route, errorKey };
+    const details = { status, method: site.method, route: site.route, errorKey, ...mark };
     const message = `Leaf answered ${status} to ${where}${errorKey ? ` (${errorKey})` : ''}`;
 
     if (status === 429) {
@@ -106,7 +108,10 @@ export const classifyLeafError = async (
     return new TransientError('LEAF_INVALID_RESPONSE', message, details);
   }
   if (isTimeoutError(error) || isAbort(error)) {
-    return new TransientError('LEAF_TIMEOUT', `Leaf did not answer ${where} in time`, site);
+    return new TransientError('LEAF_TIMEOUT', `Leaf did not answer ${where} in time`, {
+      ...site,
+      ...mark,
+    });
   }
   if (error instanceof SyntaxError || nameOf(error) === 'SyntaxError') {
     return new TransientError(
@@ -117,11 +122,10 @@ export const classifyLeafError = async (
   }
   // fetch reports refused, reset and half-closed connections as a TypeError.
   if (error instanceof TypeError || nameOf(error) === 'TypeError') {
-    return new TransientError(
-      'LEAF_CONNECTION_FAILED',
-      `connection to Leaf failed on ${where}`,
-      site,
-    );
+    return new TransientError('LEAF_CONNECTION_FAILED', `connection to Leaf failed on ${where}`, {
+      ...site,
+      ...mark,
+    });
   }
   const kind = error instanceof Error ? error.name : typeof error;
 
@@ -133,18 +137,12 @@ export const classifyLeafError = async (
 
 /**
  * Whether a failed Leaf write may still take effect: the request went out but no answer came back
- * (a timeout, a cut connection, a gateway's 504), so Leaf may apply it after the caller gave up.
- * A newer request for the same credential must not act until that write has had time to land.
+ * ({@link isUnanswered}, as {@link classifyLeafError} marks it), so Leaf may apply it after the
+ * caller gave up. A newer request for the same credential must not act until that write has had
+ * time to land.
  */
 export const mayStillLand = (failure: ProvisionerError): boolean => {
-  const { method, status } = failure.details;
-  if (method !== 'POST' && method !== 'DELETE') {
-    return false;
-  }
+  const { method, unanswered } = failure.details;
 
-  return (
-    failure.reason === 'LEAF_TIMEOUT' ||
-    failure.reason === 'LEAF_CONNECTION_FAILED' ||
-    status === 504
-  );
+  return unanswered === true && (method === 'POST' || method === 'DELETE');
 };

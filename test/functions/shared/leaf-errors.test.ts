@@ -168,7 +168,7 @@ describe('classifyLeafError', () => {
     expect(failure.message).toBe(
       'connection to Leaf failed on POST /users/{leafUserId}/cnhi-credentials',
     );
-    expect(failure.details).toEqual(site);
+    expect(failure.details).toEqual({ ...site, unanswered: true });
   });
 
   it('names the error type when the error is unexpected', async () => {
@@ -187,30 +187,41 @@ describe('classifyLeafError', () => {
 });
 
 describe('mayStillLand', () => {
+  const unanswered = true;
+
   it.each([
     {
       call: 'a POST timed out',
-      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'POST' }),
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'POST', unanswered }),
       lands: true,
     },
     {
       call: 'a DELETE timed out',
-      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'DELETE' }),
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'DELETE', unanswered }),
       lands: true,
     },
     {
       call: 'a POST lost its connection',
-      failure: new TransientError('LEAF_CONNECTION_FAILED', 'x', { method: 'POST' }),
+      failure: new TransientError('LEAF_CONNECTION_FAILED', 'x', { method: 'POST', unanswered }),
       lands: true,
     },
     {
       call: 'a DELETE got a 504',
-      failure: new TransientError('LEAF_SERVER_ERROR', 'x', { method: 'DELETE', status: 504 }),
+      failure: new TransientError('LEAF_SERVER_ERROR', 'x', {
+        method: 'DELETE',
+        status: 504,
+        unanswered,
+      }),
       lands: true,
     },
     {
       call: 'a GET timed out',
-      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'GET' }),
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'GET', unanswered }),
+      lands: false,
+    },
+    {
+      call: 'a POST found no time left before it was sent',
+      failure: new TransientError('LEAF_TIMEOUT', 'x', { method: 'POST' }),
       lands: false,
     },
     {
@@ -242,5 +253,23 @@ describe('mayStillLand', () => {
 
     // THEN only a write that went out unanswered may still land
     expect(answer).toBe(lands);
+  });
+
+  it.each([
+    {
+      call: 'a timed-out POST',
+      error: new TimeoutError(new Request('https://leaf.test/c', { method: 'POST' })),
+      lands: true,
+    },
+    { call: 'a POST whose connection failed', error: new TypeError('fetch failed'), lands: true },
+  ])('hears from the classifier whether $call went unanswered', async ({ error, lands }) => {
+    // GIVEN the HTTP client's own error
+    const raw = error;
+
+    // WHEN
+    const failure = await classifyLeafError(raw, site);
+
+    // THEN
+    expect(mayStillLand(failure)).toBe(lands);
   });
 });
