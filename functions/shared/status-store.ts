@@ -93,6 +93,9 @@ const { partitionKey, sortKey } = statusTableSchema;
 
 // The ends a message's own delivery can record; a copy of it that comes again must not work again.
 const settledStates: ReadonlySet<string> = new Set(['PROVISIONED', 'REMOVED', 'FAILED']);
+const settledValues = Object.fromEntries(
+  [...settledStates].map((state) => [`:${state.toLowerCase()}`, state]),
+);
 
 const userKey = (leafUserId: string) => `USER#${leafUserId}`;
 const currentKey = (leafUserId: string, provider: Provider) => ({
@@ -175,7 +178,7 @@ export class StatusStore {
           ConditionExpression:
             '(attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now OR leaseOwner = :mid)' +
             ' AND (attribute_not_exists(requestedAt) OR requestedAt <= :req)' +
-            ' AND NOT (lastMessageId = :mid AND #state IN (:provisioned, :removed, :failed))',
+            ` AND NOT (lastMessageId = :mid AND #state IN (${Object.keys(settledValues).join(', ')}))`,
           UpdateExpression:
             'SET leafUserId = :uid, provider = :provider, #state = :pending, operation = :op,' +
             ' requestedAt = :req, lastMessageId = :mid, attempts = :attempts, updatedAt = :at,' +
@@ -188,9 +191,7 @@ export class StatusStore {
             ':now': now,
             ':mid': request.messageId,
             ':req': request.requestedAt,
-            ':provisioned': 'PROVISIONED',
-            ':removed': 'REMOVED',
-            ':failed': 'FAILED',
+            ...settledValues,
             ':uid': request.leafUserId,
             ':provider': request.provider,
             ':pending': 'PENDING',
